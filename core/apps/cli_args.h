@@ -1,0 +1,23 @@
+// Command-line arguments shared by the plexus subcommands: positional arguments, --set
+// overrides and the vLLM-style flags (translated by the manifest component), --plugin-path.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plexus/status.h"
+
+namespace plexus::cli {
+
+struct Args {
+  std::vector<std::string> positional;
+  std::vector<std::string> overrides;     // "section.key=value", in command-line order
+  std::vector<std::string> plugin_paths;  // --plugin-path DIR (repeatable)
+  std::string model;                      // --model PATH (a model without a manifest)
+  bool print = false;                     // --print (validate: show the effective manifest)
+};
+
+// Parses everything after the subcommand. Unknown flags are an error naming the flag.
+Result<Args> parse_args(std::vector<std::string> argv);
+
+}  // namespace plexus::cli

@@ -1,0 +1,17 @@
+// The plexus subcommands. Each takes the arguments after its name and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace plexus::cli {
+
+int command_plugins(const std::vector<std::string>& argv);
+int command_validate(const std::vector<std::string>& argv);
+// `serve` runs the manifest's front ends; `run` replaces them with frontend-stdin.
+int command_serve(const std::vector<std::string>& argv, bool stdin_frontend);
+
+// Prints "plexus: <message>" to stderr and returns 1 (or 2 for usage errors).
+int fail(const std::string& message, int code = 1);
+
+}  // namespace plexus::cli

@@ -1,0 +1,179 @@
+#include "deployment.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "plexus/logging.h"
+#include "plexus/weight_source.h"
+
+namespace plexus::cli {
+
+namespace fs = std::filesystem;
+
+Result<Manifest> manifest_from_args(const Args& args) {
+  if (args.positional.size() > 1) {
+    return Status::invalid_argument("expected at most one manifest, got '" + args.positional[1] +
+                                    "' too");
+  }
+  std::vector<std::string> overrides = args.overrides;
+  if (!args.model.empty()) {
+    // --model without a manifest: the default deployment with that model. Inserted first so an
+    // explicit --set model.path still wins.
+    boost::json::string quoted(args.model);
+    overrides.insert(overrides.begin(), "model.path=" + boost::json::serialize(quoted));
+    overrides.insert(
+        overrides.begin() + 1,
+        "model.served_name=" + boost::json::serialize(boost::json::string(
+                                   fs::path(args.model).filename().replace_extension().string())));
+  }
+  if (args.positional.empty()) {
+    return parse_manifest(default_manifest_text(), "<default manifest>", overrides);
+  }
+  return load_manifest_file(args.positional[0], overrides);
+}
+
+void discover_plugins(const Manifest& manifest, const Args& args, PluginHost& host) {
+  std::vector<std::string> dirs = args.plugin_paths;
+  dirs.insert(dirs.end(), manifest.plugins.resolved_search_paths.begin(),
+              manifest.plugins.resolved_search_paths.end());
+  host.discover(PluginHost::default_search_path(dirs));
+}
+
+namespace {
+
+Result<boost::json::object> read_json_object(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::not_found("cannot open " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text.str(), ec);
+  if (ec) return Status::corruption(file.string() + " is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Status::corruption(file.string() + " is not a JSON object");
+  return std::move(v.as_object());
+}
+
+// The checkpoint's quantization config: config.json's quantization_config, else a legacy file
+// beside it (AutoAWQ's quant_config.json, AutoGPTQ's quantize_config.json). Empty if none.
+Result<boost::json::object> find_quantization_config(const Manifest& m,
+                                                     const boost::json::object& hf_config) {
+  if (const auto* q = hf_config.if_contains("quantization_config"); q && q->is_object()) {
+    return q->as_object();
+  }
+  const fs::path dir = m.model.resolved_path;
+  for (const char* legacy : {"quant_config.json", "quantize_config.json"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir / legacy, ec)) {
+      PLEXUS_ASSIGN_OR_RETURN(boost::json::object o, read_json_object(dir / legacy));
+      if (!o.contains("quant_method")) {
+        o["quant_method"] = std::string(legacy) == "quant_config.json" ? "awq" : "gptq";
+      }
+      return o;
+    }
+  }
+  return boost::json::object();
+}
+
+Result<std::shared_ptr<QuantScheme>> create_quant(Deployment& d) {
+  const Manifest& m = d.manifest;
+  PLEXUS_ASSIGN_OR_RETURN(boost::json::object qconfig, find_quantization_config(m, d.hf_config));
+  std::string method;
+  if (const auto* qm = qconfig.if_contains("quant_method"); qm && qm->is_string()) {
+    method = std::string(qm->get_string());
+  }
+  const std::string wanted(quant_method_name(m.quant.scheme));
+  const std::string where = m.where("quant.scheme");
+  if (wanted == "none") {
+    if (!method.empty()) {
+      return Status::invalid_argument(
+          where + ": [quant] scheme is \"none\" but the checkpoint is " + method +
+          "-quantized: use scheme = \"auto\" or \"" + method + "\"");
+    }
+    return std::shared_ptr<QuantScheme>();
+  }
+  if (method.empty()) {
+    if (wanted == "auto") return std::shared_ptr<QuantScheme>();
+    return Status::invalid_argument(where + ": [quant] scheme is \"" + wanted +
+                                    "\" but the checkpoint has no quantization_config: use "
+                                    "scheme = \"auto\" or a " +
+                                    wanted + " checkpoint");
+  }
+  if (wanted != "auto" && wanted != method) {
+    return Status::invalid_argument(where + ": [quant] scheme is \"" + wanted +
+                                    "\" but the checkpoint is " + method + "-quantized");
+  }
+  std::string plugin = m.quant.plugin;
+  if (plugin.empty()) {
+    PLEXUS_ASSIGN_OR_RETURN(const PluginRecord* r,
+                            d.host->find_provider(PluginKind::kQuant, method));
+    plugin = r->name;
+  }
+  ConfigView view = m.quant_view();
+  QuantContext context{&qconfig, &view};
+  return d.host->create_quant(plugin, context);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
+                                                    const std::string& frontend_override) {
+  auto d = std::make_unique<Deployment>();
+  d->manifest = std::move(manifest);
+  d->host = std::make_unique<PluginHost>();
+  discover_plugins(d->manifest, args, *d->host);
+  const Manifest& m = d->manifest;
+
+  std::error_code ec;
+  if (!fs::exists(m.model.resolved_path, ec)) {
+    return Status::not_found(m.where("model.path") + ": [model] path '" + m.model.path +
+                             "' does not exist (for the default model run scripts/fetch-model)");
+  }
+  PLEXUS_ASSIGN_OR_RETURN(auto weights, open_weight_source(m.model.resolved_path));
+  d->hf_config = weights->config();
+
+  PLEXUS_ASSIGN_OR_RETURN(d->quant, create_quant(*d));
+  ConfigView model_view = m.model_view();
+  ModelContext model_context{&d->hf_config, &model_view, Device::cpu(), 0,
+                             m.devices.tensor_parallel};
+  PLEXUS_ASSIGN_OR_RETURN(d->model, d->host->create_model(m.model.plugin, model_context));
+
+  FrontendContext fc;
+  fc.served_models = {m.model.served_name};
+  fc.plexus_version = PLEXUS_VERSION;
+  if (!frontend_override.empty()) {
+    ConfigView view("[[frontend]] (" + frontend_override + ")",
+                    {{"plugin", ConfigEntry{frontend_override, "command line"}}});
+    fc.config = &view;
+    PLEXUS_ASSIGN_OR_RETURN(auto f, d->host->create_frontend(frontend_override, fc));
+    d->frontends.push_back(std::move(f));
+    return d;
+  }
+  for (const FrontendSection& section : m.frontends) {
+    fc.config = &section.settings;
+    PLEXUS_ASSIGN_OR_RETURN(auto f, d->host->create_frontend(section.plugin, fc));
+    d->frontends.push_back(std::move(f));
+  }
+  return d;
+}
+
+std::string describe(const Deployment& d) {
+  const ModelSummary& s = d.model->summary();
+  std::ostringstream out;
+  out << "model " << d.manifest.model.served_name << ": " << s.architecture << ", " << s.num_layers
+      << " layers, hidden " << s.hidden_size << ", vocab " << s.vocab_size << ", "
+      << double(s.total_parameters) / 1e6 << "M parameters";
+  if (s.active_parameters != s.total_parameters) {
+    out << " (" << double(s.active_parameters) / 1e6 << "M active per token)";
+  }
+  if (d.quant) {
+    const QuantSummary& q = d.quant->summary();
+    out << "; weights " << q.method << " " << q.bits << "-bit, group " << q.group_size << " ("
+        << q.detail << ")";
+  }
+  return out.str();
+}
+
+}  // namespace plexus::cli

@@ -1,0 +1,42 @@
+// Deployment — what one manifest brings up: its plugins, the model's description, the quant
+// scheme and the front ends. Shared by `serve`, `run` and `validate`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "cli_args.h"
+#include "manifest/manifest.h"
+#include "plugins/plugin_host.h"
+
+namespace plexus::cli {
+
+// The manifest named by args.positional[0], or the built-in default when there is none; with
+// --model the default's [model] path is replaced. Overrides apply in both cases.
+Result<Manifest> manifest_from_args(const Args& args);
+
+// Discovers plugins: --plugin-path directories, the manifest's search paths, then the defaults.
+void discover_plugins(const Manifest& manifest, const Args& args, PluginHost& host);
+
+struct Deployment {
+  Manifest manifest;
+  std::unique_ptr<PluginHost> host;
+  boost::json::object hf_config;
+  std::shared_ptr<Model> model;
+  std::shared_ptr<QuantScheme> quant;  // null for dense weights
+  std::vector<std::shared_ptr<Frontend>> frontends;
+};
+
+// Reads the model's config (config.json of a HF folder, or GGUF metadata), creates the model
+// and quant scheme through their plugins, and creates (does not start) the front ends.
+// `frontend_override` replaces the manifest's front ends with one plugin (for `plexus run`).
+Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
+                                                    const std::string& frontend_override);
+
+// Multi-line human summary of the model and quant scheme, for the start-up log.
+std::string describe(const Deployment& d);
+
+}  // namespace plexus::cli

@@ -1,0 +1,64 @@
+// plexus — serve large language models from a TOML manifest.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace plexus::cli {
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "plexus: %s\n", message.c_str());
+  return code;
+}
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: plexus <command> [arguments]
+
+commands:
+  serve [MANIFEST]     start the deployment's front ends (no MANIFEST: the built-in default,
+                       SmolLM2-135M-Instruct on CPU, HTTP on 127.0.0.1:8000)
+  run [MANIFEST]       the same model, talked to through stdin (chat on a terminal,
+                       JSON Lines otherwise)
+  plugins [MANIFEST]   list every plugin found: kind, name, version, ABI, path, and why any
+                       was refused
+  validate MANIFEST    check a manifest and its plugins' settings; --print shows the result
+
+options for serve, run, plugins and validate:
+  --set SECTION.KEY=VALUE       override a manifest key (repeatable)
+  --model PATH                  use this GGUF file or Hugging Face folder
+  --plugin-path DIR             look for plugins in DIR first (repeatable)
+  --tensor-parallel-size N, --gpu-memory-utilization X, --max-model-len N,
+  --quantization awq|gptq|none, --host H, --port N, --api-key KEY
+                                vLLM's flags, mapped onto the same manifest keys
+
+  --version            print the version
+  --help               print this help
+
+environment: PLEXUS_LOG=debug|info|warn|error sets the log level; PLEXUS_PLUGIN_PATH adds
+plugin folders (colon-separated). Documentation: docs/manifest.md, docs/plugins.md.
+)";
+
+}  // namespace
+}  // namespace plexus::cli
+
+int main(int argc, char** argv) {
+  using namespace plexus::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kHelp, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("plexus %s\n", PLEXUS_VERSION);
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "serve") return command_serve(args, false);
+  if (command == "run") return command_serve(args, true);
+  if (command == "plugins") return command_plugins(args);
+  if (command == "validate") return command_validate(args);
+  return fail("unknown command '" + command + "' (see plexus --help)", 2);
+}

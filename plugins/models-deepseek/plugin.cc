@@ -1,0 +1,48 @@
+// models-deepseek: Llama/Qwen2-style dense models and DeepSeek-V2/V3 (MLA + MoE).
+#include <memory>
+
+#include "model_config.h"
+#include "parameter_count.h"
+#include "plexus/plugin.h"
+
+namespace plexus::deepseek {
+namespace {
+
+class DeepseekFamilyModel final : public Model {
+ public:
+  DeepseekFamilyModel(ModelConfig config) : config_(std::move(config)) {
+    summary_ = summarize(config_);
+  }
+  const ModelSummary& summary() const override { return summary_; }
+
+ private:
+  ModelConfig config_;
+  ModelSummary summary_;
+};
+
+Result<std::unique_ptr<Model>> create(const ModelContext& context) {
+  PLEXUS_ASSIGN_OR_RETURN(ModelConfig config, parse_model_config(*context.hf_config));
+  return std::unique_ptr<Model>(new DeepseekFamilyModel(std::move(config)));
+}
+
+const char* const kArchitectures[] = {"LlamaForCausalLM", "Qwen2ForCausalLM",
+                                      "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", nullptr};
+
+const PluginDescriptor kDescriptor = {
+    PLEXUS_PLUGIN_ABI_FIELDS,
+    PluginKind::kModel,
+    "models-deepseek",
+    "0.1.0",
+    PLEXUS_TOOLCHAIN_TAG,
+    "Llama/Qwen2-style dense models and DeepSeek-V2/V3 MoE with MLA",
+    kArchitectures,
+    &create,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+}  // namespace plexus::deepseek
+
+PLEXUS_PLUGIN_ENTRY(plexus::deepseek::kDescriptor)

@@ -1,0 +1,52 @@
+// quant-awq: AWQ 4-bit GEMM-layout checkpoints.
+#include <memory>
+
+#include "awq_config.h"
+#include "plexus/plugin.h"
+
+namespace plexus::awq {
+namespace {
+
+class AwqScheme final : public QuantScheme {
+ public:
+  explicit AwqScheme(AwqConfig config) : config_(std::move(config)) {
+    summary_.method = "awq";
+    summary_.bits = config_.bits;
+    summary_.group_size = config_.group_size;
+    summary_.detail = std::string(config_.zero_point ? "zero_point" : "symmetric") + ", " +
+                      config_.version + " layout";
+  }
+  const QuantSummary& summary() const override { return summary_; }
+  double bytes_per_weight() const override { return config_.bytes_per_weight(); }
+  bool is_quantized(std::string_view module) const override { return config_.is_quantized(module); }
+
+ private:
+  AwqConfig config_;
+  QuantSummary summary_;
+};
+
+Result<std::unique_ptr<QuantScheme>> create(const QuantContext& context) {
+  PLEXUS_ASSIGN_OR_RETURN(AwqConfig config, parse_awq_config(*context.quantization_config));
+  return std::unique_ptr<QuantScheme>(new AwqScheme(std::move(config)));
+}
+
+const char* const kMethods[] = {"awq", nullptr};
+
+const PluginDescriptor kDescriptor = {
+    PLEXUS_PLUGIN_ABI_FIELDS,
+    PluginKind::kQuant,
+    "quant-awq",
+    "0.1.0",
+    PLEXUS_TOOLCHAIN_TAG,
+    "AWQ 4-bit weights (GEMM layout, group sizes 32/64/128/-1)",
+    kMethods,
+    nullptr,
+    &create,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+}  // namespace plexus::awq
+
+PLEXUS_PLUGIN_ENTRY(plexus::awq::kDescriptor)

@@ -1,0 +1,53 @@
+// quant-gptq: GPTQ 2/3/4/8-bit checkpoints (v1 and v2 zero conventions, act-order).
+#include <memory>
+
+#include "gptq_config.h"
+#include "plexus/plugin.h"
+
+namespace plexus::gptq {
+namespace {
+
+class GptqScheme final : public QuantScheme {
+ public:
+  explicit GptqScheme(GptqConfig config) : config_(config) {
+    summary_.method = "gptq";
+    summary_.bits = config_.bits;
+    summary_.group_size = config_.group_size;
+    summary_.detail = std::string(config_.sym ? "sym" : "asym") +
+                      (config_.desc_act ? ", desc_act" : "") +
+                      (config_.format == CheckpointFormat::kGptqV2 ? ", gptq_v2" : ", gptq v1");
+  }
+  const QuantSummary& summary() const override { return summary_; }
+  double bytes_per_weight() const override { return config_.bytes_per_weight(); }
+  bool is_quantized(std::string_view module) const override { return config_.is_quantized(module); }
+
+ private:
+  GptqConfig config_;
+  QuantSummary summary_;
+};
+
+Result<std::unique_ptr<QuantScheme>> create(const QuantContext& context) {
+  PLEXUS_ASSIGN_OR_RETURN(GptqConfig config, parse_gptq_config(*context.quantization_config));
+  return std::unique_ptr<QuantScheme>(new GptqScheme(config));
+}
+
+const char* const kMethods[] = {"gptq", nullptr};
+
+const PluginDescriptor kDescriptor = {
+    PLEXUS_PLUGIN_ABI_FIELDS,
+    PluginKind::kQuant,
+    "quant-gptq",
+    "0.1.0",
+    PLEXUS_TOOLCHAIN_TAG,
+    "GPTQ 2/3/4/8-bit weights (act-order, sym/asym, gptq v1 and v2)",
+    kMethods,
+    nullptr,
+    &create,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+}  // namespace plexus::gptq
+
+PLEXUS_PLUGIN_ENTRY(plexus::gptq::kDescriptor)
