@@ -12,5 +12,5 @@ if(PLEXUS_SANITIZE)
   set(PLEXUS_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
                              -fno-sanitize-recover=undefined)
   add_compile_options("$<$<COMPILE_LANGUAGE:CXX,C>:${PLEXUS_SANITIZER_FLAGS}>")
-  add_link_options(${PLEXUS_SANITIZER_FLAGS})
+  add_link_options("$<$<LINK_LANGUAGE:CXX,C>:${PLEXUS_SANITIZER_FLAGS}>")
 endif()

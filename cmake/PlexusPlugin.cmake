@@ -4,7 +4,7 @@
 function(plexus_add_plugin)
   cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
   add_library(${P_NAME} MODULE ${P_SOURCES})
-  target_link_libraries(${P_NAME} PRIVATE plexus_core ${P_LIBS})
+  target_link_libraries(${P_NAME} PRIVATE plexus::core ${P_LIBS})
   set_target_properties(${P_NAME} PROPERTIES
     PREFIX "lib"
     OUTPUT_NAME "plexus-${P_NAME}"

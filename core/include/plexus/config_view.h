@@ -35,7 +35,7 @@ struct ConfigEntry {
 class ConfigView {
  public:
   ConfigView() = default;
-  // `section` names the table in messages, e.g. "[[frontend]] #1 (frontend-http)".
+  // `section` names the table in messages, e.g. "[[frontend]] #0 (frontend-http)".
   ConfigView(std::string section, std::map<std::string, ConfigEntry, std::less<>> entries);
 
   const std::string& section() const { return section_; }
