@@ -21,12 +21,12 @@ __global__ void rms_norm_kernel(const float* __restrict__ x, const float* __rest
 
 }  // namespace
 
-Status rms_norm(const float* x, const float* weight, float* y, std::int64_t rows,
-                std::int64_t cols, float eps, void* stream) {
+Status rms_norm(const float* x, const float* weight, float* y, std::int64_t rows, std::int64_t cols,
+                float eps, void* stream) {
   if (rows <= 0 || cols <= 0) return Status();
   if (rows > 2147483647) return Status::invalid_argument("rms_norm: more than 2^31-1 rows");
-  rms_norm_kernel<<<unsigned(rows), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      x, weight, y, cols, eps);
+  rms_norm_kernel<<<unsigned(rows), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(x, weight, y,
+                                                                                      cols, eps);
   return PLEXUS_CUDA_CHECK(cudaGetLastError());
 }
 
