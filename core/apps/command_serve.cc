@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "commands.h"
@@ -25,7 +26,10 @@ int command_serve(const std::vector<std::string>& argv, bool stdin_frontend) {
   if (!args.ok()) return fail(args.status().message(), 2);
   Result<Manifest> manifest = manifest_from_args(*args);
   if (!manifest.ok()) return fail(manifest.status().message());
-  if (Status s = set_log_level(manifest->logging.level); !s.ok()) return fail(s.message());
+  // PLEXUS_LOG, when set, wins over the manifest's [logging] level.
+  if (std::getenv("PLEXUS_LOG") == nullptr) {
+    if (Status s = set_log_level(manifest->logging.level); !s.ok()) return fail(s.message());
+  }
 
   auto deployment =
       load_deployment(std::move(*manifest), *args, stdin_frontend ? "frontend-stdin" : "");

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `plexus run` on a pipe reads JSON Lines and answers one line per request, in input order;
+# a malformed line gets an error line, not an exit.
+set -euo pipefail
+model="$SOURCE_DIR/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+[ -f "$model" ] || { echo "FAIL: $model is missing: run scripts/fetch-model"; exit 1; }
+out=$(printf '%s\n' '{"prompt": "hi"}' '{"prompt": ' '[1,2]' | "$PLEXUS" run --model "$model" 2>/dev/null)
+echo "$out"
+[ "$(wc -l <<<"$out")" = 3 ] || { echo "FAIL: expected 3 lines"; exit 1; }
+sed -n 1p <<<"$out" | grep -q '"line":1,' || { echo "FAIL: line 1"; exit 1; }
+sed -n 2p <<<"$out" | grep -q '"line":2,"error":{"message":"malformed JSON' || { echo "FAIL: line 2"; exit 1; }
+sed -n 3p <<<"$out" | grep -q 'must be a JSON object with \\"prompt\\" or \\"messages\\"' || { echo "FAIL: line 3"; exit 1; }
+echo "ok: one answer per line, in order"
