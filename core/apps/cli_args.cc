@@ -24,6 +24,10 @@ Result<Args> parse_args(std::vector<std::string> argv) {
       PLEXUS_ASSIGN_OR_RETURN(args.model, value("--model"));
     } else if (a == "--print") {
       args.print = true;
+    } else if (a == "--no-special-tokens") {
+      args.no_special_tokens = true;
+    } else if (a == "--skip-special-tokens") {
+      args.skip_special_tokens = true;
     } else if (a.size() > 1 && a[0] == '-') {
       return Status::invalid_argument("unknown option '" + a + "' (see plexus --help)");
     } else {

@@ -15,6 +15,8 @@ struct Args {
   std::vector<std::string> plugin_paths;  // --plugin-path DIR (repeatable)
   std::string model;                      // --model PATH (a model without a manifest)
   bool print = false;                     // --print (validate: show the effective manifest)
+  bool no_special_tokens = false;         // --no-special-tokens (tokenize: no BOS etc.)
+  bool skip_special_tokens = false;       // --skip-special-tokens (detokenize)
 };
 
 // Parses everything after the subcommand. Unknown flags are an error naming the flag.

@@ -9,6 +9,9 @@ namespace plexus::cli {
 int command_plugins(const std::vector<std::string>& argv);
 int command_validate(const std::vector<std::string>& argv);
 // `serve` runs the manifest's front ends; `run` replaces them with frontend-stdin.
+// `tokenize TEXT...` prints token ids; `detokenize ID...` prints the text back.
+int command_tokenize(const std::vector<std::string>& argv);
+int command_detokenize(const std::vector<std::string>& argv);
 int command_serve(const std::vector<std::string>& argv, bool stdin_frontend);
 
 // Prints "plexus: <message>" to stderr and returns 1 (or 2 for usage errors).

@@ -24,6 +24,10 @@ commands:
   plugins [MANIFEST]   list every plugin found: kind, name, version, ABI, path, and why any
                        was refused
   validate MANIFEST    check a manifest and its plugins' settings; --print shows the result
+  tokenize TEXT        print the token ids of TEXT (--no-special-tokens: no BOS)
+  detokenize ID...     print the text of token ids (--skip-special-tokens)
+                       Both use --model PATH (GGUF, tokenizer.json or HF folder), else the
+                       default manifest's model.
 
 options for serve, run, plugins and validate:
   --set SECTION.KEY=VALUE       override a manifest key (repeatable)
@@ -60,5 +64,7 @@ int main(int argc, char** argv) {
   if (command == "run") return command_serve(args, true);
   if (command == "plugins") return command_plugins(args);
   if (command == "validate") return command_validate(args);
+  if (command == "tokenize") return command_tokenize(args);
+  if (command == "detokenize") return command_detokenize(args);
   return fail("unknown command '" + command + "' (see plexus --help)", 2);
 }
