@@ -15,7 +15,10 @@
 //   Ids outside [0, vocab_size()) are skipped (callers validate ids from users beforehand).
 // - An IncrementalDetokenizer is single-threaded state for one stream of ids. Each feed()
 //   returns only whole UTF-8 characters; the concatenation of all feed() results and finish()
-//   equals decode() of all ids with the same skip_special_tokens.
+//   equals decode() of all ids with the same skip_special_tokens. (One exception, inherited
+//   from HF's ByteFallback decoder: a run of <0xXX> tokens that forms whole characters and is
+//   then extended by byte tokens that never complete a character; decode() turns the whole run
+//   into U+FFFD while the stream has already shown its first characters.)
 // Ownership: load functions return a uniquely owned Tokenizer; an IncrementalDetokenizer
 // borrows its Tokenizer, which must outlive it.
 #pragma once

@@ -24,6 +24,19 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(TokenizerSpec spec) {
     if (t.content.empty())
       return Status::corruption("added token " + std::to_string(t.id) + " has no content");
   }
+  int32_t vocab_size = model.size();
+  for (const AddedToken& t : spec.added_tokens) vocab_size = std::max(vocab_size, t.id + 1);
+  std::vector<int32_t> referenced = spec.prefix_ids;
+  referenced.insert(referenced.end(), spec.suffix_ids.begin(), spec.suffix_ids.end());
+  if (spec.bos_id) referenced.push_back(*spec.bos_id);
+  if (spec.eos_id) referenced.push_back(*spec.eos_id);
+  for (const int32_t id : referenced) {
+    if (id < 0 || id >= vocab_size) {
+      return Status::corruption("special token id " + std::to_string(id) +
+                                " is outside the vocabulary (size " + std::to_string(vocab_size) +
+                                ")");
+    }
+  }
   return std::unique_ptr<BpeTokenizer>(new BpeTokenizer(std::move(spec), std::move(model)));
 }
 
@@ -55,23 +68,24 @@ std::vector<int32_t> BpeTokenizer::encode(std::string_view input, bool add_speci
   }
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + prefix_ids_.size() + suffix_ids_.size() + 1);
-  if (add_special_tokens) ids = prefix_ids_;
+  if (add_special_tokens) ids.insert(ids.end(), prefix_ids_.begin(), prefix_ids_.end());
   std::vector<TextPiece> pieces;
   raw_matcher_.split(text, 0, text.size(), pieces);
   for (const TextPiece& piece : pieces) {
     if (piece.id >= 0) {
       ids.push_back(piece.id);
     } else {
-      encode_text(text.substr(piece.begin, piece.end - piece.begin), ids);
+      encode_text(text.substr(piece.begin, piece.end - piece.begin), piece.begin == 0, ids);
     }
   }
   if (add_special_tokens) ids.insert(ids.end(), suffix_ids_.begin(), suffix_ids_.end());
   return ids;
 }
 
-void BpeTokenizer::encode_text(std::string_view raw, std::vector<int32_t>& out) const {
+void BpeTokenizer::encode_text(std::string_view raw, bool at_start,
+                               std::vector<int32_t>& out) const {
   if (normalizer_ == nullptr && normalized_matcher_.empty()) {
-    encode_normalized(raw, out);
+    encode_normalized(raw, at_start, out);
     return;
   }
   std::string text(raw);
@@ -82,17 +96,19 @@ void BpeTokenizer::encode_text(std::string_view raw, std::vector<int32_t>& out) 
     if (piece.id >= 0) {
       out.push_back(piece.id);
     } else {
-      encode_normalized(std::string_view(text).substr(piece.begin, piece.end - piece.begin), out);
+      encode_normalized(std::string_view(text).substr(piece.begin, piece.end - piece.begin),
+                        at_start && piece.begin == 0, out);
     }
   }
 }
 
-void BpeTokenizer::encode_normalized(std::string_view text, std::vector<int32_t>& out) const {
-  std::string prefixed;
-  if (pre_tokenizer_.add_prefix_space() && !text.empty() && text[0] != ' ') {
-    prefixed = " ";
-    prefixed += text;
-    text = prefixed;
+void BpeTokenizer::encode_normalized(std::string_view text, bool at_start,
+                                     std::vector<int32_t>& out) const {
+  std::string prepared;
+  if (pre_tokenizer_.changes_text()) {
+    prepared = text;
+    pre_tokenizer_.prepare(prepared, at_start);
+    text = prepared;
   }
   std::vector<Range> words{{0, text.size()}};
   pre_tokenizer_.split(text, words);
@@ -100,6 +116,14 @@ void BpeTokenizer::encode_normalized(std::string_view text, std::vector<int32_t>
 }
 
 void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out) const {
+  // The merge loop indexes symbols with int32: a word beyond kMaxWordBytes (only possible
+  // without a pre-tokenizer, on a text over 1 GiB) is encoded in pieces cut at characters.
+  while (word.size() > kMaxWordBytes) {
+    std::size_t cut = kMaxWordBytes;
+    while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xC0) == 0x80) --cut;
+    encode_word(word.substr(0, cut), out);
+    word.remove_prefix(cut);
+  }
   const bool cacheable = word.size() <= kCacheMaxWordBytes;
   if (cacheable) {
     std::lock_guard<std::mutex> lock(cache_mutex_);

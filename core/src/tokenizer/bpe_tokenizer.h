@@ -48,9 +48,10 @@ class BpeTokenizer final : public Tokenizer {
 
  private:
   explicit BpeTokenizer(TokenizerSpec spec, BpeModel model);
-  // Tokenizes text between added tokens (raw, before normalization).
-  void encode_text(std::string_view raw, std::vector<int32_t>& out) const;
-  void encode_normalized(std::string_view text, std::vector<int32_t>& out) const;
+  // Tokenizes text between added tokens (raw, before normalization); `at_start`: it begins the
+  // input (Metaspace's "first" prepend scheme looks at that).
+  void encode_text(std::string_view raw, bool at_start, std::vector<int32_t>& out) const;
+  void encode_normalized(std::string_view text, bool at_start, std::vector<int32_t>& out) const;
   void encode_word(std::string_view word, std::vector<int32_t>& out) const;
 
   BpeModel model_;
@@ -68,6 +69,7 @@ class BpeTokenizer final : public Tokenizer {
   // Words seen before and their ids (HF keeps the same kind of cache).
   static constexpr std::size_t kCacheCapacity = 1 << 16;
   static constexpr std::size_t kCacheMaxWordBytes = 256;
+  static constexpr std::size_t kMaxWordBytes = std::size_t{1} << 30;
   mutable std::mutex cache_mutex_;
   struct StringHash {
     using is_transparent = void;

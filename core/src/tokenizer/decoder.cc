@@ -82,17 +82,16 @@ std::vector<std::string> byte_fallback(std::vector<std::string> tokens) {
 }
 
 void strip(std::string& t, const StripDecode& s) {
-  if (s.content.empty()) return;
+  const std::size_t n = s.content.size();
+  if (n == 0) return;
   std::size_t begin = 0, end = t.size();
-  for (std::size_t i = 0; i < s.start && t.compare(begin, s.content.size(), s.content) == 0 &&
-                          begin + s.content.size() <= end;
+  for (std::size_t i = 0; i < s.start && end - begin >= n && t.compare(begin, n, s.content) == 0;
        ++i) {
-    begin += s.content.size();
+    begin += n;
   }
-  for (std::size_t i = 0; i < s.stop && end >= begin + s.content.size() &&
-                          t.compare(end - s.content.size(), s.content.size(), s.content) == 0;
+  for (std::size_t i = 0; i < s.stop && end - begin >= n && t.compare(end - n, n, s.content) == 0;
        ++i) {
-    end -= s.content.size();
+    end -= n;
   }
   t = t.substr(begin, end - begin);
 }
@@ -121,6 +120,10 @@ std::string Decoder::decode(std::vector<std::string> tokens) const {
       tokens.assign(1, std::move(joined));
     } else if (const auto* s = std::get_if<StripDecode>(&step)) {
       for (std::string& t : tokens) strip(t, *s);
+    } else if (const auto* m = std::get_if<MetaspaceDecode>(&step)) {
+      for (std::size_t i = 0; i < tokens.size(); ++i) {
+        replace_all(tokens[i], m->replacement, i == 0 && m->prepended ? "" : " ");
+      }
     }
   }
   std::string out;

@@ -29,8 +29,15 @@ struct StripDecode {
   std::size_t stop = 0;
 };
 
-using DecodeStep =
-    std::variant<ByteLevelDecode, ReplaceDecode, ByteFallbackDecode, FuseDecode, StripDecode>;
+// SentencePiece's spaces back: `replacement` becomes ' ', except in the first token when a
+// replacement was prepended at encoding (`prepended`), where it is dropped.
+struct MetaspaceDecode {
+  std::string replacement;
+  bool prepended = true;
+};
+
+using DecodeStep = std::variant<ByteLevelDecode, ReplaceDecode, ByteFallbackDecode, FuseDecode,
+                                StripDecode, MetaspaceDecode>;
 
 class Decoder {
  public:

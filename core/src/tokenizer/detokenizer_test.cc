@@ -44,8 +44,8 @@ TEST_P(DetokenizerTest, ChunksAreWholeCharactersAndAddUpToDecode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, DetokenizerTest,
-                         ::testing::Values("smollm2", "spm-byte-fallback", "llama3", "qwen2.5",
-                                           "deepseek-v3"),
+                         ::testing::Values("smollm2", "spm-byte-fallback", "spm-metaspace",
+                                           "llama3", "qwen2.5", "deepseek-v3"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n) {

@@ -6,6 +6,7 @@
 
 #include "plexus/tokenizer.h"
 #include "test_corpus.h"
+#include "utf8.h"
 
 namespace plexus::tokenizer {
 namespace {
@@ -112,6 +113,65 @@ TEST(GgufTokenizerTest, RejectsBadMetadata) {
   meta.model = "bert";
   EXPECT_EQ(spec_from_gguf_metadata(meta, "model").status().code(), StatusCode::kUnsupported);
 }
+
+}  // namespace
+}  // namespace plexus::tokenizer
+
+namespace plexus::tokenizer {
+namespace {
+
+// The real byte-level vocabularies written as GGUF "gpt2" tokenizers with their llama.cpp
+// pre-tokenizer ids (tools/tokenizer/fetch_tokenizers.py): the GGUF path must give HF's ids.
+// GGUF has no normalizer, so for Qwen2.5 (NFC in tokenizer.json) strings that NFC changes are
+// left out.
+class GgufVocabularyTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GgufVocabularyTest, MatchesTokenizerJsonGolden) {
+  const std::string path = "models/tokenizers/" + GetParam() + "/tokenizer.gguf";
+  if (!std::filesystem::exists(path)) {
+    GTEST_SKIP() << path << " is not here: run tools/tokenizer/fetch_tokenizers.py";
+  }
+  auto tok = load_tokenizer_for_model(path);
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  auto nfc = make_unicode_normalizer(UnicodeForm::kNfc);
+  ASSERT_TRUE(nfc.ok());
+  const auto corpus = testing::load_corpus();
+  const auto golden = testing::load_golden(GetParam());
+  ASSERT_EQ(corpus.size(), golden.cases.size());
+  int mismatches = 0;
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < corpus.size(); ++i) {
+    if (GetParam() == "qwen2.5") {
+      std::string text = repair_utf8(corpus[i]);
+      (*nfc)->normalize(text);
+      if (text != repair_utf8(corpus[i])) continue;
+    }
+    ++compared;
+    if ((*tok)->encode(corpus[i], false) != golden.cases[i].ids && ++mismatches <= 5) {
+      ADD_FAILURE() << GetParam() << " corpus[" << i << "] ids differ";
+    }
+    std::vector<int32_t> full = golden.prefix;
+    full.insert(full.end(), golden.cases[i].ids.begin(), golden.cases[i].ids.end());
+    full.insert(full.end(), golden.suffix.begin(), golden.suffix.end());
+    if (((*tok)->decode(full, false) != golden.cases[i].decode ||
+         (*tok)->decode(full, true) != golden.cases[i].decode_skip) &&
+        ++mismatches <= 5) {
+      ADD_FAILURE() << GetParam() << " corpus[" << i << "] decode differs";
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GE(compared, corpus.size() * 3 / 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vocabularies, GgufVocabularyTest,
+                         ::testing::Values("llama3", "qwen2.5", "deepseek-v3"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace plexus::tokenizer

@@ -56,8 +56,8 @@ TEST_P(GoldenTest, MatchesHfTokenizersOnCorpus) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, GoldenTest,
-                         ::testing::Values("smollm2", "spm-byte-fallback", "llama3", "qwen2.5",
-                                           "deepseek-v3"),
+                         ::testing::Values("smollm2", "spm-byte-fallback", "spm-metaspace",
+                                           "llama3", "qwen2.5", "deepseek-v3"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n) {

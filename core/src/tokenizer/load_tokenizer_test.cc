@@ -73,6 +73,14 @@ TEST(LoadTokenizerTest, ErrorsSayWhatIsWrong) {
   ASSERT_FALSE(bad_merge.ok());
   EXPECT_NE(bad_merge.status().message().find("a b"), std::string::npos);
 
+  auto bad_bos = load_tokenizer_json(
+      write("bos.json", R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+        "post_processor": {"type": "TemplateProcessing",
+          "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}],
+          "special_tokens": {"<s>": {"ids": [99]}}}})"));
+  ASSERT_FALSE(bad_bos.ok());
+  EXPECT_NE(bad_bos.status().message().find("99"), std::string::npos);
+
   auto not_gguf = load_tokenizer_for_model(write("x.gguf", "not a gguf"));
   EXPECT_FALSE(not_gguf.ok());
   std::filesystem::remove_all(dir);

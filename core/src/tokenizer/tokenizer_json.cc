@@ -43,8 +43,8 @@ class Parser {
   Result<std::unique_ptr<Normalizer>> normalizer(const json::value& v) const;
   Status pre_tokenizer(const json::value& v, PreTokenizer& out) const;
   Status decoder(const json::value& v, Decoder& out) const;
-  Status post_processor(const json::value& v, const std::vector<AddedToken>& added,
-                        const BpeModelConfig& model, TokenizerSpec& spec) const;
+  Result<PrependScheme> prepend_scheme(const json::object& o, std::string_view where) const;
+  Status post_processor(const json::value& v, TokenizerSpec& spec) const;
 
  private:
   const std::string& name_;
@@ -239,7 +239,32 @@ Status Parser::pre_tokenizer(const json::value& v, PreTokenizer& out) const {
     out.set_byte_level();
     return Status();
   }
+  if (type == "Metaspace") {
+    if (out.num_steps() > 0 || out.byte_level()) {
+      return unsupported("pre_tokenizer.Metaspace", "Metaspace after another step");
+    }
+    MetaspaceStep step;
+    PLEXUS_ASSIGN_OR_RETURN(step.replacement,
+                            get_string(o, "replacement", "pre_tokenizer.Metaspace"));
+    PLEXUS_ASSIGN_OR_RETURN(step.prepend_scheme, prepend_scheme(o, "pre_tokenizer.Metaspace"));
+    step.split = get_bool(o, "split", true);
+    out.set_metaspace(std::move(step));
+    return Status();
+  }
   return unsupported("pre_tokenizer", "pre-tokenizer type '" + type + "'");
+}
+
+Result<PrependScheme> Parser::prepend_scheme(const json::object& o, std::string_view where) const {
+  const json::value* scheme = o.if_contains("prepend_scheme");
+  if (scheme == nullptr || !scheme->is_string()) {
+    // Older files: add_prefix_space.
+    return get_bool(o, "add_prefix_space", true) ? PrependScheme::kAlways : PrependScheme::kNever;
+  }
+  const std::string_view s = scheme->get_string();
+  if (s == "always") return PrependScheme::kAlways;
+  if (s == "first") return PrependScheme::kFirst;
+  if (s == "never") return PrependScheme::kNever;
+  return error(where, "prepend_scheme must be always, first or never");
 }
 
 Status Parser::decoder(const json::value& v, Decoder& out) const {
@@ -269,6 +294,12 @@ Status Parser::decoder(const json::value& v, Decoder& out) const {
     }
     PLEXUS_ASSIGN_OR_RETURN(std::string content, get_string(o, "content", "decoder.Replace"));
     out.add(ReplaceDecode{std::string(literal->get_string()), std::move(content)});
+  } else if (type == "Metaspace") {
+    MetaspaceDecode m;
+    PLEXUS_ASSIGN_OR_RETURN(m.replacement, get_string(o, "replacement", "decoder.Metaspace"));
+    PLEXUS_ASSIGN_OR_RETURN(auto scheme, prepend_scheme(o, "decoder.Metaspace"));
+    m.prepended = scheme != PrependScheme::kNever;
+    out.add(std::move(m));
   } else if (type == "Strip") {
     StripDecode s;
     PLEXUS_ASSIGN_OR_RETURN(s.content, get_string(o, "content", "decoder.Strip"));
@@ -283,8 +314,7 @@ Status Parser::decoder(const json::value& v, Decoder& out) const {
   return Status();
 }
 
-Status Parser::post_processor(const json::value& v, const std::vector<AddedToken>& added,
-                              const BpeModelConfig& model, TokenizerSpec& spec) const {
+Status Parser::post_processor(const json::value& v, TokenizerSpec& spec) const {
   if (v.is_null()) return Status();
   if (!v.is_object()) return error("post_processor", "must be an object or null");
   const json::object& o = v.get_object();
@@ -294,7 +324,7 @@ Status Parser::post_processor(const json::value& v, const std::vector<AddedToken
     if (list == nullptr || !list->is_array())
       return error("post_processor", "'processors' missing");
     for (const json::value& p : list->get_array()) {
-      PLEXUS_RETURN_IF_ERROR(post_processor(p, added, model, spec));
+      PLEXUS_RETURN_IF_ERROR(post_processor(p, spec));
     }
     return Status();
   }
@@ -388,8 +418,7 @@ Result<TokenizerSpec> parse_tokenizer_json(std::string_view text, std::string_vi
   PLEXUS_ASSIGN_OR_RETURN(spec.normalizer, p.normalizer(section("normalizer")));
   PLEXUS_RETURN_IF_ERROR(p.pre_tokenizer(section("pre_tokenizer"), spec.pre_tokenizer));
   PLEXUS_RETURN_IF_ERROR(p.decoder(section("decoder"), spec.decoder));
-  PLEXUS_RETURN_IF_ERROR(
-      p.post_processor(section("post_processor"), spec.added_tokens, spec.model, spec));
+  PLEXUS_RETURN_IF_ERROR(p.post_processor(section("post_processor"), spec));
 
   // BOS / EOS: tokenizer_config.json when given; else the post-processor's leading special
   // token; else well-known names.
