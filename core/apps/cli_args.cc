@@ -1,5 +1,7 @@
 #include "cli_args.h"
 
+#include <charconv>
+
 #include "manifest/manifest.h"
 
 namespace plexus::cli {
@@ -24,6 +26,20 @@ Result<Args> parse_args(std::vector<std::string> argv) {
       PLEXUS_ASSIGN_OR_RETURN(args.model, value("--model"));
     } else if (a == "--print") {
       args.print = true;
+    } else if (a == "--prompt" || a.rfind("--prompt=", 0) == 0) {
+      PLEXUS_ASSIGN_OR_RETURN(std::string v, value("--prompt"));
+      args.prompt = v;
+    } else if (a == "--raw") {
+      args.raw = true;
+    } else if (a == "--max-tokens" || a.rfind("--max-tokens=", 0) == 0) {
+      PLEXUS_ASSIGN_OR_RETURN(std::string v, value("--max-tokens"));
+      int n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || end != v.data() + v.size() || n < 1 || n > 1000000) {
+        return Status::invalid_argument("--max-tokens must be an integer from 1 to 1000000, got '" +
+                                        v + "'");
+      }
+      args.max_tokens = n;
     } else if (a == "--no-special-tokens") {
       args.no_special_tokens = true;
     } else if (a == "--skip-special-tokens") {

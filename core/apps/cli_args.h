@@ -2,6 +2,7 @@
 // overrides and the vLLM-style flags (translated by the manifest component), --plugin-path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct Args {
   bool print = false;                     // --print (validate: show the effective manifest)
   bool no_special_tokens = false;         // --no-special-tokens (tokenize: no BOS etc.)
   bool skip_special_tokens = false;       // --skip-special-tokens (detokenize)
+  std::optional<std::string> prompt;      // --prompt TEXT (run)
+  bool raw = false;                       // --raw (run: no chat template)
+  int max_tokens = 256;                   // --max-tokens N (run)
 };
 
 // Parses everything after the subcommand. Unknown flags are an error naming the flag.

@@ -31,8 +31,9 @@ int command_serve(const std::vector<std::string>& argv, bool stdin_frontend) {
     if (Status s = set_log_level(manifest->logging.level); !s.ok()) return fail(s.message());
   }
 
-  auto deployment =
-      load_deployment(std::move(*manifest), *args, stdin_frontend ? "frontend-stdin" : "");
+  LoadOptions options;
+  if (stdin_frontend) options.frontend_override = "frontend-stdin";
+  auto deployment = load_deployment(std::move(*manifest), *args, options);
   if (!deployment.ok()) return fail(deployment.status().message());
   Deployment& d = **deployment;
   logger().info("{}", describe(d));

@@ -12,6 +12,8 @@ int command_validate(const std::vector<std::string>& argv);
 // `tokenize TEXT...` prints token ids; `detokenize ID...` prints the text back.
 int command_tokenize(const std::vector<std::string>& argv);
 int command_detokenize(const std::vector<std::string>& argv);
+// `run --prompt TEXT` (or a prompt on stdin) streams one greedy answer to stdout.
+int command_run(const std::vector<std::string>& argv);
 int command_serve(const std::vector<std::string>& argv, bool stdin_frontend);
 
 // Prints "plexus: <message>" to stderr and returns 1 (or 2 for usage errors).

@@ -119,7 +119,7 @@ Result<std::shared_ptr<QuantScheme>> create_quant(Deployment& d) {
 }  // namespace
 
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
-                                                    const std::string& frontend_override) {
+                                                    const LoadOptions& options) {
   auto d = std::make_unique<Deployment>();
   d->manifest = std::move(manifest);
   d->host = std::make_unique<PluginHost>();
@@ -131,23 +131,31 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     return Status::not_found(m.where("model.path") + ": [model] path '" + m.model.path +
                              "' does not exist (for the default model run scripts/fetch-model)");
   }
-  PLEXUS_ASSIGN_OR_RETURN(auto weights, open_weight_source(m.model.resolved_path));
-  d->hf_config = weights->config();
+  PLEXUS_ASSIGN_OR_RETURN(d->weights, open_weight_source(m.model.resolved_path));
+  d->hf_config = d->weights->config();
 
   PLEXUS_ASSIGN_OR_RETURN(d->quant, create_quant(*d));
   ConfigView model_view = m.model_view();
   ModelContext model_context{&d->hf_config, &model_view, Device::cpu(), 0,
                              m.devices.tensor_parallel};
+  if (options.with_weights) {
+    // Dense checkpoints go through the built-in scheme, kept in the manifest's dtype (f32 on
+    // CPU by default).
+    model_context.weights = d->weights.get();
+    model_context.quant =
+        d->quant ? d->quant.get() : &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
+  }
   PLEXUS_ASSIGN_OR_RETURN(d->model, d->host->create_model(m.model.plugin, model_context));
 
   FrontendContext fc;
   fc.served_models = {m.model.served_name};
   fc.plexus_version = PLEXUS_VERSION;
-  if (!frontend_override.empty()) {
-    ConfigView view("[[frontend]] (" + frontend_override + ")",
-                    {{"plugin", ConfigEntry{frontend_override, "command line"}}});
+  if (options.no_frontends) return d;
+  if (!options.frontend_override.empty()) {
+    const std::string& name = options.frontend_override;
+    ConfigView view("[[frontend]] (" + name + ")", {{"plugin", ConfigEntry{name, "command line"}}});
     fc.config = &view;
-    PLEXUS_ASSIGN_OR_RETURN(auto f, d->host->create_frontend(frontend_override, fc));
+    PLEXUS_ASSIGN_OR_RETURN(auto f, d->host->create_frontend(name, fc));
     d->frontends.push_back(std::move(f));
     return d;
   }

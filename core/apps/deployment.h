@@ -10,6 +10,7 @@
 
 #include "cli_args.h"
 #include "manifest/manifest.h"
+#include "plexus/weight_source.h"
 #include "plugins/plugin_host.h"
 
 namespace plexus::cli {
@@ -24,6 +25,7 @@ void discover_plugins(const Manifest& manifest, const Args& args, PluginHost& ho
 struct Deployment {
   Manifest manifest;
   std::unique_ptr<PluginHost> host;
+  std::unique_ptr<WeightSource> weights;  // outlives the model built from it
   boost::json::object hf_config;
   std::shared_ptr<Model> model;
   std::shared_ptr<QuantScheme> quant;  // null for dense weights
@@ -32,9 +34,16 @@ struct Deployment {
 
 // Reads the model's config (config.json of a HF folder, or GGUF metadata), creates the model
 // and quant scheme through their plugins, and creates (does not start) the front ends.
-// `frontend_override` replaces the manifest's front ends with one plugin (for `plexus run`).
+// `frontend_override` replaces the manifest's front ends with one plugin; an empty
+// `frontend_override` with `no_frontends` creates none. With `with_weights` the model loads
+// its weights and can run forward passes.
+struct LoadOptions {
+  std::string frontend_override;
+  bool no_frontends = false;
+  bool with_weights = false;
+};
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
-                                                    const std::string& frontend_override);
+                                                    const LoadOptions& options);
 
 // Multi-line human summary of the model and quant scheme, for the start-up log.
 std::string describe(const Deployment& d);

@@ -19,8 +19,9 @@ constexpr const char* kHelp = R"(usage: plexus <command> [arguments]
 commands:
   serve [MANIFEST]     start the deployment's front ends (no MANIFEST: the built-in default,
                        SmolLM2-135M-Instruct on CPU, HTTP on 127.0.0.1:8000)
-  run [MANIFEST]       the same model, talked to through stdin (chat on a terminal,
-                       JSON Lines otherwise)
+  run [MANIFEST]       answer one prompt, streamed to stdout: --prompt TEXT or the prompt on
+                       stdin; --raw skips the chat template; --max-tokens N (default 256).
+                       On a terminal without --prompt: the stdin front end
   plugins [MANIFEST]   list every plugin found: kind, name, version, ABI, path, and why any
                        was refused
   validate MANIFEST    check a manifest and its plugins' settings; --print shows the result
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "serve") return command_serve(args, false);
-  if (command == "run") return command_serve(args, true);
+  if (command == "run") return command_run(args);
   if (command == "plugins") return command_plugins(args);
   if (command == "validate") return command_validate(args);
   if (command == "tokenize") return command_tokenize(args);

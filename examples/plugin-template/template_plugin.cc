@@ -18,6 +18,11 @@ class TemplateScheme final : public plexus::QuantScheme {
   const plexus::QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return summary_.bits / 8.0; }
   bool is_quantized(std::string_view) const override { return false; }
+  // "Keeps weights dense": the layers are the built-in dense ones.
+  plexus::Result<std::unique_ptr<plexus::Linear>> create_linear(
+      const plexus::LinearSpec& spec, const plexus::WeightSource& weights) const override {
+    return plexus::dense_quant_scheme().create_linear(spec, weights);
+  }
 
  private:
   plexus::QuantSummary summary_;

@@ -1,6 +1,7 @@
 // models-deepseek: Llama/Qwen2-style dense models and DeepSeek-V2/V3 (MLA + MoE).
 #include <memory>
 
+#include "dense_model.h"
 #include "model_config.h"
 #include "parameter_count.h"
 #include "plexus/plugin.h"
@@ -14,6 +15,13 @@ class DeepseekFamilyModel final : public Model {
     summary_ = summarize(config_);
   }
   const ModelSummary& summary() const override { return summary_; }
+  KvLayout kv_layout() const override {
+    return {summary_.num_layers, summary_.kv_values_per_token_per_layer};
+  }
+  Status forward(const ForwardBatch&, const KvCacheView&, float*) override {
+    return Status::failed_precondition(summary_.architecture +
+                                       " was created without weights (describe-only)");
+  }
 
  private:
   ModelConfig config_;
@@ -22,6 +30,14 @@ class DeepseekFamilyModel final : public Model {
 
 Result<std::unique_ptr<Model>> create(const ModelContext& context) {
   PLEXUS_ASSIGN_OR_RETURN(ModelConfig config, parse_model_config(*context.hf_config));
+  if (context.weights) {
+    if (config.mla || config.moe) {
+      return Status::unsupported(config.architecture +
+                                 " (MLA/MoE) cannot run yet: only its plan and parameter counts "
+                                 "are available in this build");
+    }
+    return DenseModel::load(config, context);
+  }
   return std::unique_ptr<Model>(new DeepseekFamilyModel(std::move(config)));
 }
 

@@ -20,6 +20,12 @@ class GptqScheme final : public QuantScheme {
   const QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return config_.bytes_per_weight(); }
   bool is_quantized(std::string_view module) const override { return config_.is_quantized(module); }
+  Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
+                                                const WeightSource&) const override {
+    return Status::unsupported(spec.prefix +
+                               ": GPTQ kernels are not in this build yet; use the "
+                               "unquantized checkpoint for now");
+  }
 
  private:
   GptqConfig config_;

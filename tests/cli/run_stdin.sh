@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# `plexus run` on a pipe reads JSON Lines and answers one line per request, in input order;
-# a malformed line gets an error line, not an exit.
+# The stdin front end in JSON Lines mode answers one line per request, in input order; a
+# malformed line gets an error line, not an exit.
 set -euo pipefail
 model="$SOURCE_DIR/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 [ -f "$model" ] || { echo "FAIL: $model is missing: run scripts/fetch-model"; exit 1; }
-out=$(printf '%s\n' '{"prompt": "hi"}' '{"prompt": ' '[1,2]' | "$PLEXUS" run --model "$model" 2>/dev/null)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/stdin.toml" <<TOML
+[model]
+path = "$model"
+[[frontend]]
+plugin = "frontend-stdin"
+mode = "jsonl"
+TOML
+out=$(printf '%s\n' '{"prompt": "hi"}' '{"prompt": ' '[1,2]' | "$PLEXUS" serve "$tmp/stdin.toml" 2>/dev/null)
 echo "$out"
 [ "$(wc -l <<<"$out")" = 3 ] || { echo "FAIL: expected 3 lines"; exit 1; }
 sed -n 1p <<<"$out" | grep -q '"line":1,' || { echo "FAIL: line 1"; exit 1; }

@@ -10,6 +10,10 @@ class TinyModel final : public plexus::Model {
  public:
   TinyModel() { summary_.architecture = "TinyForTests"; }
   const plexus::ModelSummary& summary() const override { return summary_; }
+  plexus::KvLayout kv_layout() const override { return {}; }
+  plexus::Status forward(const plexus::ForwardBatch&, const plexus::KvCacheView&, float*) override {
+    return plexus::Status::unsupported("a model for plugin-host tests only");
+  }
 
  private:
   plexus::ModelSummary summary_;

@@ -7,13 +7,19 @@
 //   offending config key.
 // - `summary()` is computed from the config alone (no weights): it is what `plexus plan` and
 //   memory planning use. Parameter counts include embeddings and the LM head (once when tied).
-// - The forward pass is added to this interface by the dense-model work; nothing here assumes a
-//   device, a dtype or a weight format (weights reach the model only through quant plugins).
-// Thread safety: a Model is immutable after creation; `summary()` may be called concurrently.
+// - With `weights` set, the factory builds every layer: linear layers only through `quant`
+//   (plexus/linear.h), so the weight format never reaches the model. Without weights (plans,
+//   validation) the Model can only describe itself; `forward` then fails.
+// - `forward` runs one step for a batch of sequences over the paged KV cache (see ForwardBatch)
+//   and writes the logits of the requested rows. A row's logits depend only on its sequence's
+//   tokens, never on what else shares the batch.
+// Thread safety: `summary()` and `kv_layout()` may be called concurrently; `forward` is called
+// by one thread at a time (the engine's).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <boost/json/object.hpp>
@@ -24,12 +30,17 @@
 
 namespace plexus {
 
+class WeightSource;
+class QuantScheme;
+
 struct ModelContext {
   const boost::json::object* hf_config = nullptr;  // never null when a factory is called
   const ConfigView* manifest = nullptr;            // the [model] section; never null
   Device device = Device::cpu();
   int tensor_parallel_rank = 0;
   int tensor_parallel_size = 1;
+  const WeightSource* weights = nullptr;  // null: describe only
+  const QuantScheme* quant = nullptr;     // never null when weights is set
 };
 
 struct ModelSummary {
@@ -44,10 +55,39 @@ struct ModelSummary {
   std::int64_t kv_values_per_token_per_layer = 0;
 };
 
+// What the model keeps per token per layer in the KV cache, so the pool never assumes a shape.
+struct KvLayout {
+  std::int64_t num_layers = 0;
+  std::int64_t values_per_token = 0;  // per layer: K then V (2 x kv_heads x head_dim), or latent
+};
+
+// The paged KV cache as the model sees it: for layer l, token slot s (block * block_size +
+// offset) holds `values_per_token` f32 values at data + (l * num_slots + s) * values_per_token.
+struct KvCacheView {
+  float* data = nullptr;
+  std::int64_t num_slots = 0;  // num_blocks * block_size
+  std::int64_t block_size = 0;
+};
+
+// One step's work: the new tokens of S sequences, concatenated.
+struct ForwardBatch {
+  std::span<const std::int32_t> tokens;     // [T]
+  std::span<const std::int32_t> positions;  // [T] absolute position of each token
+  std::span<const std::int64_t> slots;      // [T] cache slot where each token's K/V is written
+  std::span<const std::int32_t> query_starts;  // [S + 1] sequence s owns rows [qs[s], qs[s+1])
+  std::span<const std::int32_t> context_lens;  // [S] tokens in the cache after this step
+  std::span<const std::int32_t> block_tables;  // [S * blocks_per_seq] block ids, in order
+  std::int32_t blocks_per_seq = 0;
+  std::span<const std::int32_t> logits_rows;  // rows of the batch whose logits are wanted
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual const ModelSummary& summary() const = 0;
+  virtual KvLayout kv_layout() const = 0;
+  // logits: [logits_rows.size(), vocab_size] f32.
+  virtual Status forward(const ForwardBatch& batch, const KvCacheView& cache, float* logits) = 0;
 };
 
 }  // namespace plexus

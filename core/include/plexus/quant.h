@@ -9,8 +9,10 @@
 //   including scales and zeros (used by `plexus plan`); `is_quantized(module)` says whether a
 //   module (e.g. "model.layers.0.mlp.gate_proj") is stored quantized or left dense
 //   (`modules_to_not_convert`, `lm_head`).
-// - The Linear and ExpertLinear layers that models build through a scheme are added to this
-//   interface with the dense-model and quantization work.
+// - `create_linear` builds one layer (plexus/linear.h) from the checkpoint; a scheme that cannot
+//   yet run its format returns Unsupported saying so. `dense_quant_scheme()` is the built-in
+//   scheme for unquantized checkpoints ("none"): it keeps weights in f32, or in bf16/f16 when
+//   asked, converting from whatever the checkpoint stores.
 // Thread safety: immutable after creation; all methods may be called concurrently.
 #pragma once
 
@@ -21,6 +23,8 @@
 #include <boost/json/object.hpp>
 
 #include "plexus/config_view.h"
+#include "plexus/dtype.h"
+#include "plexus/linear.h"
 #include "plexus/status.h"
 
 namespace plexus {
@@ -43,6 +47,12 @@ class QuantScheme {
   virtual const QuantSummary& summary() const = 0;
   virtual double bytes_per_weight() const = 0;
   virtual bool is_quantized(std::string_view module_name) const = 0;
+  virtual Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
+                                                        const WeightSource& weights) const = 0;
 };
+
+// The built-in scheme for dense checkpoints; weights are kept as `storage` (f32, bf16 or f16).
+// The returned object lives as long as the process.
+const QuantScheme& dense_quant_scheme(DType storage = DType::kF32);
 
 }  // namespace plexus
