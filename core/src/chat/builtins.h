@@ -5,29 +5,13 @@
 #pragma once
 
 #include <cstdint>
-#include <ctime>
-#include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
+#include "chat/call_args.h"
 #include "chat/value.h"
 #include "plexus/status.h"
 
 namespace plexus::chat {
-
-struct CallArgs {
-  std::vector<Value> positional;
-  std::vector<std::pair<std::string, Value>> keyword;
-
-  // The argument at `index`, or the keyword argument `name`, or null when neither was given.
-  const Value* get(std::size_t index, std::string_view name) const;
-};
-
-struct BuiltinLimits {
-  std::size_t max_string_bytes;
-  std::optional<std::tm> now;  // for strftime_now; the local time when empty
-};
 
 // The largest range() a template may build, as in jinja2's sandbox (MAX_RANGE).
 inline constexpr std::int64_t kMaxRange = 100000;

@@ -23,6 +23,14 @@ TEST(ChatTemplateTest, UnsupportedTagIsNamed) {
   EXPECT_NE(tmpl.status().message().find("'include'"), std::string::npos);
 }
 
+TEST(ChatTemplateTest, UnexpectedCharacterIsQuotedWhole) {
+  // The message ends up in JSON error bodies, so it must stay valid UTF-8.
+  Result<ChatTemplate> tmpl = ChatTemplate::compile("{{ \xC3\xA9 }}");  // é
+  ASSERT_FALSE(tmpl.ok());
+  EXPECT_NE(tmpl.status().message().find("unexpected char '\xC3\xA9'"), std::string::npos)
+      << tmpl.status().to_string();
+}
+
 TEST(ChatTemplateTest, MessagesAndExtraAreVariables) {
   Result<ChatTemplate> tmpl = ChatTemplate::compile(
       "{{ bos_token }}{% for m in messages %}{{ m.role }}:{{ m['content'] }};{% endfor %}"

@@ -1,9 +1,13 @@
 #include "chat/evaluator.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "chat/builtins.h"
+#include "chat/operators.h"
 #include "chat/text.h"
 
 namespace plexus::chat {
@@ -15,25 +19,6 @@ struct Scope {
 };
 
 enum class Flow { kNormal, kBreak, kContinue };
-
-// Lists are bounded like strings: `{% set ns.l = ns.l + ns.l %}` in a short loop would
-// otherwise double its way to any size.
-constexpr std::size_t kMaxListItems = 1'000'000;
-
-// Python's floor division and modulo for integers (rounding toward negative infinity).
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
-  std::int64_t r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-
-bool is_integral(const Value& v) { return v.is_int() || v.is_bool(); }
-std::int64_t integral(const Value& v) { return v.is_int() ? v.as_int() : (v.as_bool() ? 1 : 0); }
 
 class Evaluator {
  public:
@@ -147,24 +132,6 @@ class Evaluator {
     return Status();
   }
 
-  Result<List> iterable_items(const Value& v, int line) {
-    if (v.is_list()) return v.as_list();
-    if (v.is_undefined()) return List{};
-    if (v.is_string()) {
-      List out;
-      for (std::string_view cp : split_code_points(v.as_string())) {
-        out.push_back(Value::string(std::string(cp)));
-      }
-      return out;
-    }
-    if (v.is_dict()) {
-      List out;
-      for (const auto& [k, item] : v.as_dict().items()) out.push_back(Value::string(k));
-      return out;
-    }
-    return error(line, "'" + v.type_name() + "' object is not iterable");
-  }
-
   Status count_iteration(int line) {
     if (++iterations_ > limits_.max_loop_iterations) {
       return Status::resource_exhausted(
@@ -176,7 +143,7 @@ class Evaluator {
 
   Status exec_for(const Node& node, Scope& scope, std::string& out) {
     PLEXUS_ASSIGN_OR_RETURN(Value iterable, eval(*node.expr, scope));
-    PLEXUS_ASSIGN_OR_RETURN(List items, iterable_items(iterable, node.line));
+    PLEXUS_ASSIGN_OR_RETURN(List items, iterate(iterable, "for loop"));
     if (node.filter) {  // `for x in xs if cond`: loop.length counts what passes the filter
       List kept;
       for (const Value& item : items) {
@@ -509,111 +476,7 @@ class Evaluator {
     }
     if (a.is_undefined()) return error(e.line, a.undefined_hint());
     if (b.is_undefined()) return error(e.line, b.undefined_hint());
-    return arithmetic(e.name, a, b, e.line);
-  }
-
-  Result<Value> repeat(const Value& seq, std::int64_t times, int line) {
-    if (times < 0) times = 0;
-    const std::size_t unit = seq.is_string() ? seq.as_string().size() : seq.as_list().size();
-    const std::size_t cap = seq.is_string() ? limits_.max_output_bytes : kMaxListItems;
-    if (unit != 0 && static_cast<std::uint64_t>(times) > cap / unit) {
-      return Status::resource_exhausted("chat template line " + std::to_string(line) +
-                                        ": repetition would exceed " +
-                                        std::to_string(limits_.max_output_bytes) + " items");
-    }
-    if (seq.is_string()) {
-      std::string out;
-      for (std::int64_t i = 0; i < times; ++i) out += seq.as_string();
-      return Value::string(std::move(out));
-    }
-    List out;
-    for (std::int64_t i = 0; i < times; ++i)
-      out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());
-    return Value::list(std::move(out));
-  }
-
-  Result<Value> arithmetic(const std::string& op, const Value& a, const Value& b, int line) {
-    auto unsupported = [&]() {
-      return error(line, "unsupported operand type(s) for " + op + ": '" + a.type_name() +
-                             "' and '" + b.type_name() + "'");
-    };
-    if (op == "+") {
-      if (a.is_string() && b.is_string()) return Value::string(a.as_string() + b.as_string());
-      if (a.is_string() && !b.is_string()) {
-        return error(line, "can only concatenate str (not \"" + b.type_name() + "\") to str");
-      }
-      if (a.is_list() && b.is_list()) {
-        List out = a.as_list();
-        out.insert(out.end(), b.as_list().begin(), b.as_list().end());
-        return Value::list(std::move(out));
-      }
-    }
-    if (op == "*") {
-      if ((a.is_string() || a.is_list()) && is_integral(b)) return repeat(a, integral(b), line);
-      if ((b.is_string() || b.is_list()) && is_integral(a)) return repeat(b, integral(a), line);
-    }
-    if (!a.is_number() || !b.is_number()) return unsupported();
-    if (is_integral(a) && is_integral(b) && op != "/") {
-      const std::int64_t x = integral(a);
-      const std::int64_t y = integral(b);
-      std::int64_t r = 0;
-      if (op == "+" && !__builtin_add_overflow(x, y, &r)) return Value::integer(r);
-      if (op == "-" && !__builtin_sub_overflow(x, y, &r)) return Value::integer(r);
-      if (op == "*" && !__builtin_mul_overflow(x, y, &r)) return Value::integer(r);
-      if (op == "//" || op == "%") {
-        if (y == 0) return error(line, "integer division or modulo by zero");
-        if (x == INT64_MIN && y == -1) return error(line, "integer overflow");
-        return Value::integer(op == "//" ? floor_div(x, y) : floor_mod(x, y));
-      }
-      if (op == "**" && y >= 0) {
-        std::int64_t result = 1;
-        for (std::int64_t i = 0; i < y; ++i) {
-          if (__builtin_mul_overflow(result, x, &result)) return error(line, "integer overflow");
-          if (result == 0 || result == 1) break;  // 0**n and 1**n stay put
-        }
-        if (x == -1 && (y % 2 == 1)) result = -1;
-        return Value::integer(result);
-      }
-      if (op == "**")
-        return Value::number(std::pow(static_cast<double>(x), static_cast<double>(y)));
-      return error(line, "integer overflow");
-    }
-    const double x = a.as_double();
-    const double y = b.as_double();
-    if (op == "+") return Value::number(x + y);
-    if (op == "-") return Value::number(x - y);
-    if (op == "*") return Value::number(x * y);
-    if (op == "/") {
-      if (y == 0) return error(line, "division by zero");
-      return Value::number(x / y);
-    }
-    if (op == "//" || op == "%") {
-      if (y == 0) return error(line, "float division by zero");
-      const double q = std::floor(x / y);
-      return Value::number(op == "//" ? q : x - q * y);
-    }
-    if (op == "**") return Value::number(std::pow(x, y));
-    return unsupported();
-  }
-
-  Result<bool> contains(const Value& container, const Value& item, int line) {
-    if (container.is_string()) {
-      if (!item.is_string()) {
-        return error(line,
-                     "'in <string>' requires string as left operand, not " + item.type_name());
-      }
-      return container.as_string().find(item.as_string()) != std::string::npos;
-    }
-    if (container.is_dict())
-      return item.is_string() && container.as_dict().find(item.as_string()) != nullptr;
-    if (container.is_list()) {
-      for (const Value& v : container.as_list()) {
-        if (values_equal(v, item)) return true;
-      }
-      return false;
-    }
-    if (container.is_undefined()) return false;
-    return error(line, "argument of type '" + container.type_name() + "' is not iterable");
+    return binary_operator(e.name, a, b, limits_.max_output_bytes);
   }
 
   Result<Value> eval_compare(const Expr& e, Scope& scope) {
@@ -627,7 +490,7 @@ class Evaluator {
       } else if (op == "!=") {
         result = !values_equal(left, right);
       } else if (op == "in" || op == "not in") {
-        PLEXUS_ASSIGN_OR_RETURN(bool in, contains(right, left, e.line));
+        PLEXUS_ASSIGN_OR_RETURN(bool in, contains(right, left));
         result = in == (op == "in");
       } else {
         PLEXUS_ASSIGN_OR_RETURN(int c, python_compare(left, right));

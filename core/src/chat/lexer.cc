@@ -1,5 +1,6 @@
 #include "chat/lexer.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -345,7 +346,9 @@ class Lexer {
       ++pos_;
       return Status();
     }
-    return error_at(line, std::string("unexpected char '") + c + "'");
+    std::size_t n = 0;
+    decode_code_point(std::string_view(src_).substr(pos_), &n);  // quote the whole character
+    return error_at(line, "unexpected char '" + src_.substr(pos_, n) + "'");
   }
 
   Status lex_number(int line) {

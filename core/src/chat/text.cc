@@ -73,33 +73,54 @@ bool is_python_space(char32_t cp) {
 
 namespace {
 
-bool char_in_set(std::string_view ch, const std::string* chars) {
-  if (chars == nullptr) {
-    std::size_t n = 0;
-    return is_python_space(decode_code_point(ch, &n));
-  }
-  for (std::string_view c : split_code_points(*chars)) {
-    if (c == ch) return true;
-  }
-  return false;
+// Whether code point `cp` is stripped: in `chars` (decoded), or whitespace when `chars` is null.
+bool strips(char32_t cp, const std::vector<char32_t>* chars) {
+  if (chars == nullptr) return is_python_space(cp);
+  return std::find(chars->begin(), chars->end(), cp) != chars->end();
 }
 
 }  // namespace
 
 std::string python_strip(std::string_view s, const std::string* chars, bool left, bool right) {
-  const std::vector<std::string_view> cps = split_code_points(s);
+  // Walks code points from each end without splitting the whole string: message contents can
+  // be long and `| trim` runs on every one of them.
+  std::vector<char32_t> set;
+  if (chars != nullptr) {
+    for (std::size_t i = 0; i < chars->size();) {
+      std::size_t n = 0;
+      set.push_back(decode_code_point(std::string_view(*chars).substr(i), &n));
+      i += n;
+    }
+  }
+  const std::vector<char32_t>* set_ptr = chars ? &set : nullptr;
   std::size_t begin = 0;
-  std::size_t end = cps.size();
+  std::size_t end = s.size();
   if (left) {
-    while (begin < end && char_in_set(cps[begin], chars)) ++begin;
+    while (begin < end) {
+      std::size_t n = 0;
+      const char32_t cp = decode_code_point(s.substr(begin, end - begin), &n);
+      if (!strips(cp, set_ptr)) break;
+      begin += n;
+    }
   }
   if (right) {
-    while (end > begin && char_in_set(cps[end - 1], chars)) --end;
+    while (end > begin) {
+      std::size_t start = end - 1;  // back up to the lead byte of the last code point
+      while (start > begin && end - start < 4 &&
+             (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) {
+        --start;
+      }
+      std::size_t n = 0;
+      char32_t cp = decode_code_point(s.substr(start, end - start), &n);
+      if (start + n != end) {  // not one well-formed code point: the last byte stands alone
+        start = end - 1;
+        cp = 0xFFFD;
+      }
+      if (!strips(cp, set_ptr)) break;
+      end = start;
+    }
   }
-  if (begin == end) return "";
-  const char* first = cps[begin].data();
-  const char* last = cps[end - 1].data() + cps[end - 1].size();
-  return std::string(first, last);
+  return std::string(s.substr(begin, end - begin));
 }
 
 std::vector<std::string> python_split(std::string_view s, const std::string* sep, long maxsplit) {
@@ -118,7 +139,10 @@ std::vector<std::string> python_split(std::string_view s, const std::string* sep
   // Runs of whitespace separate words; leading and trailing whitespace yields nothing.
   const std::vector<std::string_view> cps = split_code_points(s);
   std::size_t i = 0;
-  auto space = [&](std::size_t k) { return char_in_set(cps[k], nullptr); };
+  auto space = [&](std::size_t k) {
+    std::size_t n = 0;
+    return is_python_space(decode_code_point(cps[k], &n));
+  };
   while (i < cps.size()) {
     while (i < cps.size() && space(i)) ++i;
     if (i == cps.size()) break;
