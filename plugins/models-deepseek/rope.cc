@@ -67,7 +67,22 @@ void Rope::apply(float* x, std::int64_t rows, std::int64_t heads, std::int64_t h
 }
 
 Result<Rope> make_rope(const boost::json::object& config, std::int64_t head_dim) {
-  PLEXUS_ASSIGN_OR_RETURN(double theta, number(config, "rope_theta", 10000.0));
+  // transformers 5 writes {"rope_parameters": {"rope_theta", "rope_type", "factor", ...}};
+  // earlier versions write "rope_theta" at the top and the scaling in "rope_scaling".
+  const boost::json::object* theta_from = &config;
+  const boost::json::object* scaling = nullptr;
+  if (const auto* p = config.if_contains("rope_parameters"); p && !p->is_null()) {
+    if (!p->is_object()) {
+      return Status::invalid_argument("config.json 'rope_parameters' must be an object");
+    }
+    theta_from = scaling = &p->get_object();
+  } else if (const auto* r = config.if_contains("rope_scaling"); r && !r->is_null()) {
+    if (!r->is_object()) {
+      return Status::invalid_argument("config.json 'rope_scaling' must be an object or null");
+    }
+    scaling = &r->get_object();
+  }
+  PLEXUS_ASSIGN_OR_RETURN(double theta, number(*theta_from, "rope_theta", 10000.0));
   if (!(theta > 1)) return Status::invalid_argument("config.json 'rope_theta' must be > 1");
   Rope rope;
   rope.inv_freq.resize(std::size_t(head_dim / 2));
@@ -75,12 +90,8 @@ Result<Rope> make_rope(const boost::json::object& config, std::int64_t head_dim)
     // As transformers computes it: 1 / theta^(2i / d), in f32.
     rope.inv_freq[i] = float(1.0 / std::pow(theta, double(2 * i) / double(head_dim)));
   }
-  const auto* scaling = config.if_contains("rope_scaling");
-  if (!scaling || scaling->is_null()) return rope;
-  if (!scaling->is_object()) {
-    return Status::invalid_argument("config.json 'rope_scaling' must be an object or null");
-  }
-  const auto& s = scaling->get_object();
+  if (!scaling) return rope;
+  const boost::json::object& s = *scaling;
   const auto* type_value = s.if_contains("rope_type");
   if (!type_value) type_value = s.if_contains("type");
   const std::string type =

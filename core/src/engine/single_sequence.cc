@@ -83,6 +83,7 @@ Result<std::vector<std::int32_t>> generate_greedy(
   std::int32_t position = std::int32_t(prompt.size());
   const std::int32_t first_row[] = {0};
   while (std::int32_t(out.size()) < options.max_tokens) {
+    if (options.observe_logits) options.observe_logits(logits);
     PLEXUS_ASSIGN_OR_RETURN(std::int32_t next, argmax(logits.data(), vocab));
     out.push_back(next);
     const bool stop = std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(),

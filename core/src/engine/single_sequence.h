@@ -17,6 +17,8 @@ struct GreedyOptions {
   std::int32_t max_tokens = 256;
   std::vector<std::int32_t> stop_token_ids;  // generation ends after emitting one of these
   std::int32_t block_size = 16;
+  // Sees each step's logits ([vocab]) before the token is chosen (tests compare them).
+  std::function<void(std::span<const float>)> observe_logits;
 };
 
 // Prefills `prompt`, then decodes greedily. `on_token` is called for each new token (the stop
