@@ -1,6 +1,7 @@
 #include "dense_model.h"
 
 #include "parameter_count.h"
+#include "plexus/communicator.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -39,13 +40,26 @@ Result<OwnedTensor> load_vector(const WeightSource& w, const std::string& name, 
 }  // namespace
 
 Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const ModelContext& ctx) {
-  if (ctx.tensor_parallel_size != 1) {
-    return Status::unsupported("tensor_parallel " + std::to_string(ctx.tensor_parallel_size) +
-                               " is not supported by the dense models yet; use 1");
+  const int world = ctx.tensor_parallel_size, rank = ctx.tensor_parallel_rank;
+  if (world > 1 && ctx.communicator == nullptr) {
+    return Status::internal("tensor_parallel_size > 1 without a communicator");
+  }
+  for (auto [what, n] : {std::pair{"num_attention_heads", c.num_attention_heads},
+                         {"num_key_value_heads", c.num_key_value_heads},
+                         {"intermediate_size", c.intermediate_size}}) {
+    if (n % world != 0) {
+      return Status::invalid_argument("tensor_parallel " + std::to_string(world) +
+                                      " does not divide " + what + " (" + std::to_string(n) +
+                                      "): choose a tensor_parallel that divides it");
+    }
   }
   std::unique_ptr<DenseModel> m(new DenseModel());
   m->config_ = c;
   m->summary_ = summarize(c);
+  m->heads_ = c.num_attention_heads / world;
+  m->kv_heads_ = c.num_key_value_heads / world;
+  m->intermediate_ = c.intermediate_size / world;
+  m->communicator_ = ctx.communicator;
   const WeightSource& w = *ctx.weights;
   const QuantScheme& quant = *ctx.quant;
   PLEXUS_ASSIGN_OR_RETURN(m->rope_, make_rope(*ctx.hf_config, c.head_dim));
@@ -62,40 +76,46 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
                                     std::to_string(c.vocab_size) + ", " + std::to_string(h) + "]");
   }
   PLEXUS_ASSIGN_OR_RETURN(m->final_norm_, load_vector(w, "model.norm.weight", h));
-  auto linear = [&](const std::string& prefix, std::int64_t in, std::int64_t out,
-                    bool bias) -> Result<std::unique_ptr<Linear>> {
+  // Column-parallel layers split their outputs across ranks, row-parallel ones their inputs
+  // (their partial sums are all-reduced in forward); the LM head stays whole on every rank.
+  auto linear = [&](const std::string& prefix, std::int64_t in, std::int64_t out, bool bias,
+                    ShardKind shard) -> Result<std::unique_ptr<Linear>> {
     const QuantScheme& scheme = quant.is_quantized(prefix) ? quant : dense_quant_scheme();
-    return scheme.create_linear(LinearSpec{prefix, in, out, bias}, w);
+    if (world == 1) shard = ShardKind::kNone;
+    return scheme.create_linear(LinearSpec{prefix, in, out, bias, shard, rank, world}, w);
   };
+  constexpr ShardKind kCol = ShardKind::kColumn, kRow = ShardKind::kRow;
   for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     Layer L;
     PLEXUS_ASSIGN_OR_RETURN(L.input_norm, load_vector(w, p + "input_layernorm.weight", h));
     PLEXUS_ASSIGN_OR_RETURN(L.post_attention_norm,
                             load_vector(w, p + "post_attention_layernorm.weight", h));
-    PLEXUS_ASSIGN_OR_RETURN(L.q, linear(p + "self_attn.q_proj", h, q_dim, c.attention_bias));
-    PLEXUS_ASSIGN_OR_RETURN(L.k, linear(p + "self_attn.k_proj", h, kv_dim, c.attention_bias));
-    PLEXUS_ASSIGN_OR_RETURN(L.v, linear(p + "self_attn.v_proj", h, kv_dim, c.attention_bias));
-    PLEXUS_ASSIGN_OR_RETURN(L.o, linear(p + "self_attn.o_proj", q_dim, h, false));
-    PLEXUS_ASSIGN_OR_RETURN(L.gate, linear(p + "mlp.gate_proj", h, c.intermediate_size, false));
-    PLEXUS_ASSIGN_OR_RETURN(L.up, linear(p + "mlp.up_proj", h, c.intermediate_size, false));
-    PLEXUS_ASSIGN_OR_RETURN(L.down, linear(p + "mlp.down_proj", c.intermediate_size, h, false));
+    const std::int64_t inter = c.intermediate_size;
+    const bool qkv_bias = c.attention_bias;
+    PLEXUS_ASSIGN_OR_RETURN(L.q, linear(p + "self_attn.q_proj", h, q_dim, qkv_bias, kCol));
+    PLEXUS_ASSIGN_OR_RETURN(L.k, linear(p + "self_attn.k_proj", h, kv_dim, qkv_bias, kCol));
+    PLEXUS_ASSIGN_OR_RETURN(L.v, linear(p + "self_attn.v_proj", h, kv_dim, qkv_bias, kCol));
+    PLEXUS_ASSIGN_OR_RETURN(L.o, linear(p + "self_attn.o_proj", q_dim, h, false, kRow));
+    PLEXUS_ASSIGN_OR_RETURN(L.gate, linear(p + "mlp.gate_proj", h, inter, false, kCol));
+    PLEXUS_ASSIGN_OR_RETURN(L.up, linear(p + "mlp.up_proj", h, inter, false, kCol));
+    PLEXUS_ASSIGN_OR_RETURN(L.down, linear(p + "mlp.down_proj", inter, h, false, kRow));
     m->layers_.push_back(std::move(L));
   }
   const std::string head =
       c.tie_word_embeddings || !w.has("lm_head.weight") ? "model.embed_tokens" : "lm_head";
-  PLEXUS_ASSIGN_OR_RETURN(m->lm_head_, linear(head, h, c.vocab_size, false));
+  PLEXUS_ASSIGN_OR_RETURN(m->lm_head_, linear(head, h, c.vocab_size, false, ShardKind::kNone));
   return std::unique_ptr<Model>(std::move(m));
 }
 
 KvLayout DenseModel::kv_layout() const {
-  return {config_.num_hidden_layers, 2 * config_.num_key_value_heads * config_.head_dim};
+  return {config_.num_hidden_layers, 2 * kv_heads_ * config_.head_dim};
 }
 
 void DenseModel::attention(const ForwardBatch& b, const KvCacheView& cache, std::int64_t layer,
                            const float* q, float* out) const {
-  const std::int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads,
-                     hd = config_.head_dim, group = heads / kv_heads;
+  const std::int64_t heads = heads_, kv_heads = kv_heads_, hd = config_.head_dim,
+                     group = heads / kv_heads;
   const std::int64_t per_token = 2 * kv_heads * hd;
   const float* base = cache.data + layer * cache.num_slots * per_token;
   const float scale = 1.0f / std::sqrt(float(hd));
@@ -142,8 +162,8 @@ void DenseModel::attention(const ForwardBatch& b, const KvCacheView& cache, std:
 Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, float* logits) {
   const ModelConfig& c = config_;
   const std::int64_t T = std::int64_t(b.tokens.size()), h = c.hidden_size;
-  const std::int64_t q_dim = c.num_attention_heads * c.head_dim,
-                     kv_dim = c.num_key_value_heads * c.head_dim;
+  const std::int64_t q_dim = heads_ * c.head_dim, kv_dim = kv_heads_ * c.head_dim,
+                     inter = intermediate_;
   if (b.positions.size() != b.tokens.size() || b.slots.size() != b.tokens.size() ||
       b.query_starts.size() != b.context_lens.size() + 1) {
     return Status::invalid_argument("malformed ForwardBatch: inconsistent lengths");
@@ -161,8 +181,8 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
   k_.resize(T * kv_dim);
   v_.resize(T * kv_dim);
   attn_.resize(T * q_dim);
-  gate_.resize(T * c.intermediate_size);
-  up_.resize(T * c.intermediate_size);
+  gate_.resize(T * inter);
+  up_.resize(T * inter);
   scratch_.resize(T * h);
 
   const float* embed = embed_tokens_.tensor.data_as<const float>();
@@ -177,8 +197,8 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
     PLEXUS_RETURN_IF_ERROR(L.q->forward(normed_.data(), T, q_.data()));
     PLEXUS_RETURN_IF_ERROR(L.k->forward(normed_.data(), T, k_.data()));
     PLEXUS_RETURN_IF_ERROR(L.v->forward(normed_.data(), T, v_.data()));
-    rope_.apply(q_.data(), T, c.num_attention_heads, c.head_dim, b.positions.data());
-    rope_.apply(k_.data(), T, c.num_key_value_heads, c.head_dim, b.positions.data());
+    rope_.apply(q_.data(), T, heads_, c.head_dim, b.positions.data());
+    rope_.apply(k_.data(), T, kv_heads_, c.head_dim, b.positions.data());
     float* layer_cache = cache.data + std::int64_t(l) * cache.num_slots * per_token;
     for (std::int64_t t = 0; t < T; ++t) {
       float* dst = layer_cache + b.slots[t] * per_token;
@@ -187,14 +207,18 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
     }
     attention(b, cache, std::int64_t(l), q_.data(), attn_.data());
     PLEXUS_RETURN_IF_ERROR(L.o->forward(attn_.data(), T, scratch_.data()));
+    if (communicator_)
+      PLEXUS_RETURN_IF_ERROR(communicator_->all_reduce_sum(scratch_.data(), T * h));
     for (std::int64_t i = 0; i < T * h; ++i) hidden_[i] += scratch_[i];
 
     rms_norm(hidden_.data(), L.post_attention_norm.tensor.data_as<const float>(), normed_.data(), T,
              h, rms_norm_eps_);
     PLEXUS_RETURN_IF_ERROR(L.gate->forward(normed_.data(), T, gate_.data()));
     PLEXUS_RETURN_IF_ERROR(L.up->forward(normed_.data(), T, up_.data()));
-    silu_mul(gate_.data(), up_.data(), T * c.intermediate_size);
+    silu_mul(gate_.data(), up_.data(), T * inter);
     PLEXUS_RETURN_IF_ERROR(L.down->forward(gate_.data(), T, scratch_.data()));
+    if (communicator_)
+      PLEXUS_RETURN_IF_ERROR(communicator_->all_reduce_sum(scratch_.data(), T * h));
     for (std::int64_t i = 0; i < T * h; ++i) hidden_[i] += scratch_[i];
   }
   // Only the requested rows reach the final norm and the (large) LM head.

@@ -40,6 +40,9 @@ class DenseModel final : public Model {
 
   ModelConfig config_;
   ModelSummary summary_;
+  // This rank's share: attention heads, KV heads and MLP width (the whole model when TP = 1).
+  std::int64_t heads_ = 0, kv_heads_ = 0, intermediate_ = 0;
+  Communicator* communicator_ = nullptr;
   Rope rope_;
   float rms_norm_eps_ = 1e-6f;
   OwnedTensor embed_tokens_, final_norm_;

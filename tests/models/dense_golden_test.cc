@@ -52,8 +52,7 @@ class DenseGolden : public ::testing::TestWithParam<std::string> {
     auto ref = formats::SafetensorsFile::open(dir + "/reference.safetensors");
     ASSERT_TRUE(ref.ok()) << ref.status().to_string();
     ref_.file = std::move(*ref);
-    host_.load(std::string(PLEXUS_BINARY_DIR) +
-               "/lib/plexus/plugins/libplexus-models-deepseek.so");
+    host_.load(std::string(PLEXUS_BINARY_DIR) + "/lib/plexus/plugins/libplexus-models-deepseek.so");
     ModelContext context{&weights_->config(), &manifest_};
     context.weights = weights_.get();
     context.quant = &dense_quant_scheme();
@@ -94,8 +93,7 @@ TEST_P(DenseGolden, PrefillAndGreedyDecodeMatchTransformers) {
     options.observe_logits = [&](std::span<const float> logits) {
       // Step 0's logits are the prompt's last position; decode step s's are after s tokens.
       if (step > 0 && step <= want_tokens.size() - 1) {
-        EXPECT_LT(row_relative_error(logits, want_decode.subspan((step - 1) * vocab, vocab)),
-                  1e-4)
+        EXPECT_LT(row_relative_error(logits, want_decode.subspan((step - 1) * vocab, vocab)), 1e-4)
             << "decode step " << step - 1;
       }
       ++step;

@@ -32,6 +32,7 @@ namespace plexus {
 
 class WeightSource;
 class QuantScheme;
+class Communicator;
 
 struct ModelContext {
   const boost::json::object* hf_config = nullptr;  // never null when a factory is called
@@ -41,6 +42,8 @@ struct ModelContext {
   int tensor_parallel_size = 1;
   const WeightSource* weights = nullptr;  // null: describe only
   const QuantScheme* quant = nullptr;     // never null when weights is set
+  // This rank's tensor-parallel group; required when tensor_parallel_size > 1.
+  Communicator* communicator = nullptr;
 };
 
 struct ModelSummary {
@@ -71,9 +74,9 @@ struct KvCacheView {
 
 // One step's work: the new tokens of S sequences, concatenated.
 struct ForwardBatch {
-  std::span<const std::int32_t> tokens;     // [T]
-  std::span<const std::int32_t> positions;  // [T] absolute position of each token
-  std::span<const std::int64_t> slots;      // [T] cache slot where each token's K/V is written
+  std::span<const std::int32_t> tokens;        // [T]
+  std::span<const std::int32_t> positions;     // [T] absolute position of each token
+  std::span<const std::int64_t> slots;         // [T] cache slot where each token's K/V is written
   std::span<const std::int32_t> query_starts;  // [S + 1] sequence s owns rows [qs[s], qs[s+1])
   std::span<const std::int32_t> context_lens;  // [S] tokens in the cache after this step
   std::span<const std::int32_t> block_tables;  // [S * blocks_per_seq] block ids, in order
