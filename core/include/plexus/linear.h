@@ -30,7 +30,7 @@ class WeightSource;
 enum class ShardKind { kNone, kColumn, kRow };
 
 struct LinearSpec {
-  std::string prefix;  // e.g. "model.layers.0.self_attn.q_proj"
+  std::string prefix;             // e.g. "model.layers.0.self_attn.q_proj"
   std::int64_t in_features = 0;   // unsharded
   std::int64_t out_features = 0;  // unsharded
   bool bias = false;
