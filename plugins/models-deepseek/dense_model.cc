@@ -62,7 +62,7 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
   m->communicator_ = ctx.communicator;
   const WeightSource& w = *ctx.weights;
   const QuantScheme& quant = *ctx.quant;
-  PLEXUS_ASSIGN_OR_RETURN(m->rope_, make_rope(*ctx.hf_config, c.head_dim));
+  PLEXUS_ASSIGN_OR_RETURN(m->rope_, Rope::from_config(*ctx.hf_config, c.head_dim));
   if (const auto* eps = ctx.hf_config->if_contains("rms_norm_eps"); eps && eps->is_number()) {
     m->rms_norm_eps_ = float(eps->to_number<double>());
   }
@@ -197,8 +197,8 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
     PLEXUS_RETURN_IF_ERROR(L.q->forward(normed_.data(), T, q_.data()));
     PLEXUS_RETURN_IF_ERROR(L.k->forward(normed_.data(), T, k_.data()));
     PLEXUS_RETURN_IF_ERROR(L.v->forward(normed_.data(), T, v_.data()));
-    rope_.apply(q_.data(), T, heads_, c.head_dim, b.positions.data());
-    rope_.apply(k_.data(), T, kv_heads_, c.head_dim, b.positions.data());
+    rope_.apply(q_.data(), heads_, b.positions, b.query_starts);
+    rope_.apply(k_.data(), kv_heads_, b.positions, b.query_starts);
     float* layer_cache = cache.data + std::int64_t(l) * cache.num_slots * per_token;
     for (std::int64_t t = 0; t < T; ++t) {
       float* dst = layer_cache + b.slots[t] * per_token;

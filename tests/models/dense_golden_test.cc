@@ -106,7 +106,8 @@ TEST_P(DenseGolden, PrefillAndGreedyDecodeMatchTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(TinyCheckpoints, DenseGolden,
                          ::testing::Values("llama_basic", "llama_gqa_tied", "llama_linear_rope",
-                                           "llama3_rope", "qwen2_bias"));
+                                           "llama_dynamic_rope", "llama3_rope", "llama_yarn_rope",
+                                           "qwen2_bias"));
 
 }  // namespace
 }  // namespace plexus
