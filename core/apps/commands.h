@@ -14,6 +14,8 @@ int command_tokenize(const std::vector<std::string>& argv);
 int command_detokenize(const std::vector<std::string>& argv);
 // `run --prompt TEXT` (or a prompt on stdin) streams one greedy answer to stdout.
 int command_run(const std::vector<std::string>& argv);
+// `plan`: parameters, weight and KV-cache sizes from the config alone.
+int command_plan(const std::vector<std::string>& argv);
 int command_serve(const std::vector<std::string>& argv, bool stdin_frontend);
 
 // Prints "plexus: <message>" to stderr and returns 1 (or 2 for usage errors).

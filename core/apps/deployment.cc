@@ -77,9 +77,12 @@ Result<boost::json::object> find_quantization_config(const Manifest& m,
   return boost::json::object();
 }
 
-Result<std::shared_ptr<QuantScheme>> create_quant(Deployment& d) {
-  const Manifest& m = d.manifest;
-  PLEXUS_ASSIGN_OR_RETURN(boost::json::object qconfig, find_quantization_config(m, d.hf_config));
+}  // namespace
+
+Result<std::shared_ptr<QuantScheme>> create_quant_scheme(const Manifest& m,
+                                                         const boost::json::object& hf_config,
+                                                         PluginHost& host) {
+  PLEXUS_ASSIGN_OR_RETURN(boost::json::object qconfig, find_quantization_config(m, hf_config));
   std::string method;
   if (const auto* qm = qconfig.if_contains("quant_method"); qm && qm->is_string()) {
     method = std::string(qm->get_string());
@@ -107,16 +110,25 @@ Result<std::shared_ptr<QuantScheme>> create_quant(Deployment& d) {
   }
   std::string plugin = m.quant.plugin;
   if (plugin.empty()) {
-    PLEXUS_ASSIGN_OR_RETURN(const PluginRecord* r,
-                            d.host->find_provider(PluginKind::kQuant, method));
+    PLEXUS_ASSIGN_OR_RETURN(const PluginRecord* r, host.find_provider(PluginKind::kQuant, method));
     plugin = r->name;
   }
   ConfigView view = m.quant_view();
   QuantContext context{&qconfig, &view};
-  return d.host->create_quant(plugin, context);
+  return host.create_quant(plugin, context);
 }
 
-}  // namespace
+Result<boost::json::object> read_model_config(const Manifest& m) {
+  std::error_code ec;
+  const fs::path path = m.model.resolved_path;
+  if (!fs::exists(path, ec)) {
+    return Status::not_found(m.where("model.path") + ": [model] path '" + m.model.path +
+                             "' does not exist (for the default model run scripts/fetch-model)");
+  }
+  if (fs::is_directory(path, ec)) return read_json_object(path / "config.json");
+  PLEXUS_ASSIGN_OR_RETURN(auto weights, open_weight_source(path.string()));
+  return weights->config();
+}
 
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
                                                     const LoadOptions& options) {
@@ -134,7 +146,7 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
   PLEXUS_ASSIGN_OR_RETURN(d->weights, open_weight_source(m.model.resolved_path));
   d->hf_config = d->weights->config();
 
-  PLEXUS_ASSIGN_OR_RETURN(d->quant, create_quant(*d));
+  PLEXUS_ASSIGN_OR_RETURN(d->quant, create_quant_scheme(m, d->hf_config, *d->host));
   ConfigView model_view = m.model_view();
   ModelContext model_context{&d->hf_config, &model_view, Device::cpu(), 0,
                              m.devices.tensor_parallel};

@@ -45,6 +45,16 @@ struct LoadOptions {
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
                                                     const LoadOptions& options);
 
+// The model's Hugging Face config without loading weights: config.json of a folder, or the
+// metadata of a GGUF file.
+Result<boost::json::object> read_model_config(const Manifest& manifest);
+
+// The quant scheme the checkpoint and the manifest agree on, built by its plugin; null for
+// dense checkpoints.
+Result<std::shared_ptr<QuantScheme>> create_quant_scheme(const Manifest& manifest,
+                                                         const boost::json::object& hf_config,
+                                                         PluginHost& host);
+
 // Multi-line human summary of the model and quant scheme, for the start-up log.
 std::string describe(const Deployment& d);
 

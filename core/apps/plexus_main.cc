@@ -25,6 +25,8 @@ commands:
   plugins [MANIFEST]   list every plugin found: kind, name, version, ABI, path, and why any
                        was refused
   validate MANIFEST    check a manifest and its plugins' settings; --print shows the result
+  plan [MANIFEST]      parameters, weight bytes per scheme, KV bytes per token and what the
+                       KV budget holds, from the config alone (no weights read)
   tokenize TEXT        print the token ids of TEXT (--no-special-tokens: no BOS)
   detokenize ID...     print the text of token ids (--skip-special-tokens)
                        Both use --model PATH (GGUF, tokenizer.json or HF folder), else the
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "plugins") return command_plugins(args);
   if (command == "validate") return command_validate(args);
   if (command == "tokenize") return command_tokenize(args);
+  if (command == "plan") return command_plan(args);
   if (command == "detokenize") return command_detokenize(args);
   return fail("unknown command '" + command + "' (see plexus --help)", 2);
 }
