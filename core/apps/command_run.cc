@@ -82,6 +82,8 @@ int command_run(const std::vector<std::string>& argv) {
     std::stringstream in;
     in << std::cin.rdbuf();
     prompt = in.str();
+    // `echo "question" | plexus run` ends the prompt with a newline the user did not mean.
+    while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.pop_back();
   }
   Result<Manifest> manifest = manifest_from_args(*args);
   if (!manifest.ok()) return fail(manifest.status().message());
