@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "commands.h"
 #include "deployment.h"
@@ -113,12 +114,24 @@ int command_run(const std::vector<std::string>& argv) {
   greedy.max_tokens = args->max_tokens;
   greedy.stop_token_ids = stop_tokens(tok);
   auto detokenizer = tok.make_detokenizer(true);
+  // Tensor-parallel ranks run the same steps on their own threads; rank 0 prints.
+  std::vector<std::thread> ranks;
+  std::vector<Status> rank_status(d.other_ranks.size());
+  for (std::size_t r = 0; r < d.other_ranks.size(); ++r) {
+    ranks.emplace_back([&, r] {
+      rank_status[r] = engine::generate_greedy(*d.other_ranks[r], ids, greedy).status();
+    });
+  }
   auto out = engine::generate_greedy(*d.model, ids, greedy, [&](std::int32_t id) {
     const std::string piece = detokenizer->feed(id);
     std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);
     return true;
   });
+  for (auto& t : ranks) t.join();
+  for (const Status& s : rank_status) {
+    if (!s.ok()) return fail(s.message());
+  }
   const std::string rest = detokenizer->finish();
   std::fwrite(rest.data(), 1, rest.size(), stdout);
   std::printf("\n");

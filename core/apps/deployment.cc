@@ -157,7 +157,18 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     model_context.quant =
         d->quant ? d->quant.get() : &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
   }
+  const int tp = m.devices.tensor_parallel;
+  if (options.with_weights && tp > 1) {
+    d->communicators = make_in_process_group(tp);
+    model_context.communicator = d->communicators[0].get();
+  }
   PLEXUS_ASSIGN_OR_RETURN(d->model, d->host->create_model(m.model.plugin, model_context));
+  for (int rank = 1; options.with_weights && rank < tp; ++rank) {
+    model_context.tensor_parallel_rank = rank;
+    model_context.communicator = d->communicators[rank].get();
+    PLEXUS_ASSIGN_OR_RETURN(auto shard, d->host->create_model(m.model.plugin, model_context));
+    d->other_ranks.push_back(std::move(shard));
+  }
 
   FrontendContext fc;
   fc.served_models = {m.model.served_name};

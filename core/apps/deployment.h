@@ -10,6 +10,7 @@
 
 #include "cli_args.h"
 #include "manifest/manifest.h"
+#include "plexus/communicator.h"
 #include "plexus/weight_source.h"
 #include "plugins/plugin_host.h"
 
@@ -27,7 +28,11 @@ struct Deployment {
   std::unique_ptr<PluginHost> host;
   std::unique_ptr<WeightSource> weights;  // outlives the model built from it
   boost::json::object hf_config;
-  std::shared_ptr<Model> model;
+  std::shared_ptr<Model> model;  // rank 0
+  // With weights and tensor_parallel N > 1 on the CPU: ranks 1..N-1 and the in-process group
+  // joining all N (rank r uses communicators[r]); each rank runs on its own thread.
+  std::vector<std::unique_ptr<Communicator>> communicators;
+  std::vector<std::shared_ptr<Model>> other_ranks;
   std::shared_ptr<QuantScheme> quant;  // null for dense weights
   std::vector<std::shared_ptr<Frontend>> frontends;
 };
