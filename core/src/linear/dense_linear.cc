@@ -1,7 +1,8 @@
-// The built-in "none" quantization scheme: dense weights kept as f32, bf16 or f16.
+// The built-in "none" quantization scheme: dense weights kept as f32, bf16 or f16, multiplied
+// by the batch-invariant CPU GEMM on the default thread pool.
 #include <memory>
 
-#include "dense_gemm.h"
+#include "kernels/cpu/gemm.h"
 #include "plexus/quant.h"
 #include "plexus/weight_source.h"
 
@@ -14,9 +15,10 @@ class DenseLinear final : public Linear {
       : weight_(std::move(weight)), bias_(std::move(bias)), dtype_(dtype) {}
 
   Status forward(const float* x, std::int64_t rows, float* y) const override {
-    linear::dense_gemm(x, rows, in_features(), weight_.tensor.data(), dtype_, out_features(),
-                       bias_ ? bias_->tensor.data_as<const float>() : nullptr, y);
-    return Status();
+    // Batch-invariant by contract: each output's K-reduction order is fixed (kernels/cpu/gemm.h).
+    return kernels::gemm(x, weight_.tensor.data(), dtype_,
+                         bias_ ? bias_->tensor.data_as<const float>() : nullptr, y, rows,
+                         out_features(), in_features());
   }
   std::int64_t in_features() const override { return weight_.tensor.dim(1); }
   std::int64_t out_features() const override { return weight_.tensor.dim(0); }

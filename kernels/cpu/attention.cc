@@ -1,0 +1,221 @@
+#include "attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gemm_tiles.h"
+
+namespace plexus::kernels {
+namespace {
+
+Status check_cache(const PagedKvCache& c) {
+  if (c.num_blocks < 0 || c.block_size <= 0 || c.num_kv_heads <= 0 || c.head_dim <= 0 ||
+      c.v_head_dim <= 0) {
+    return Status::invalid_argument(
+        "attention: the KV cache needs block_size, num_kv_heads, head_dim and v_head_dim > 0");
+  }
+  if (c.num_blocks > 0 && (c.k == nullptr || c.v == nullptr)) {
+    return Status::invalid_argument("attention: the KV cache has no K or V storage");
+  }
+  return Status::ok_status();
+}
+
+Status check_batch(const PagedKvCache& c, std::int64_t num_heads, const PagedAttentionBatch& b) {
+  PLEXUS_RETURN_IF_ERROR(check_cache(c));
+  if (num_heads <= 0 || num_heads % c.num_kv_heads != 0) {
+    return Status::invalid_argument("attention: num_heads " + std::to_string(num_heads) +
+                                    " must be a positive multiple of num_kv_heads " +
+                                    std::to_string(c.num_kv_heads));
+  }
+  if (b.num_seqs < 0 || (b.num_seqs > 0 && (b.query_start == nullptr || b.block_tables == nullptr ||
+                                            b.positions == nullptr))) {
+    return Status::invalid_argument("attention: batch without query_start/positions/block_tables");
+  }
+  if (b.num_seqs > 0 && b.query_start[0] != 0) {
+    return Status::invalid_argument("attention: query_start[0] must be 0");
+  }
+  for (std::int64_t s = 0; s < b.num_seqs; ++s) {
+    if (b.query_start[s + 1] < b.query_start[s]) {
+      return Status::invalid_argument("attention: query_start decreases at sequence " +
+                                      std::to_string(s));
+    }
+    const std::int32_t* table = b.block_tables + s * b.max_blocks_per_seq;
+    std::int64_t needed_blocks = 0;
+    for (std::int64_t t = b.query_start[s]; t < b.query_start[s + 1]; ++t) {
+      if (b.positions[t] < 0) {
+        return Status::invalid_argument("attention: token " + std::to_string(t) +
+                                        " has a negative position");
+      }
+      needed_blocks = std::max(needed_blocks, b.positions[t] / c.block_size + 1);
+    }
+    if (needed_blocks > b.max_blocks_per_seq) {
+      return Status::invalid_argument("attention: sequence " + std::to_string(s) +
+                                      " reaches block " + std::to_string(needed_blocks - 1) +
+                                      " but its block table has " +
+                                      std::to_string(b.max_blocks_per_seq) + " entries");
+    }
+    for (std::int64_t i = 0; i < needed_blocks; ++i) {
+      if (table[i] < 0 || table[i] >= c.num_blocks) {
+        return Status::invalid_argument("attention: sequence " + std::to_string(s) +
+                                        " maps to block id " + std::to_string(table[i]) +
+                                        ", outside the cache of " + std::to_string(c.num_blocks) +
+                                        " blocks");
+      }
+    }
+  }
+  return Status::ok_status();
+}
+
+// Sequence of each query row.
+std::vector<std::int64_t> row_to_seq(const PagedAttentionBatch& b) {
+  const std::int64_t num_tokens = b.num_seqs > 0 ? b.query_start[b.num_seqs] : 0;
+  std::vector<std::int64_t> seq(static_cast<std::size_t>(num_tokens));
+  for (std::int64_t s = 0; s < b.num_seqs; ++s) {
+    for (std::int64_t t = b.query_start[s]; t < b.query_start[s + 1]; ++t) seq[t] = s;
+  }
+  return seq;
+}
+
+}  // namespace
+
+Status write_kv_cache(const PagedKvCache& cache, const float* k, const float* v,
+                      std::int64_t num_tokens, const std::int64_t* slot_mapping) {
+  PLEXUS_RETURN_IF_ERROR(check_cache(cache));
+  const std::int64_t slots = cache.num_blocks * cache.block_size;
+  for (std::int64_t t = 0; t < num_tokens; ++t) {
+    if (slot_mapping[t] >= slots) {
+      return Status::invalid_argument("write_kv_cache: token " + std::to_string(t) +
+                                      " maps to slot " + std::to_string(slot_mapping[t]) +
+                                      ", past the cache's " + std::to_string(slots) + " slots");
+    }
+  }
+  const std::int64_t k_row = cache.num_kv_heads * cache.head_dim;
+  const std::int64_t v_row = cache.num_kv_heads * cache.v_head_dim;
+  for (std::int64_t t = 0; t < num_tokens; ++t) {
+    const std::int64_t slot = slot_mapping[t];
+    if (slot < 0) continue;
+    std::memcpy(cache.k + slot * k_row, k + t * k_row, std::size_t(k_row) * sizeof(float));
+    std::memcpy(cache.v + slot * v_row, v + t * v_row, std::size_t(v_row) * sizeof(float));
+  }
+  return Status::ok_status();
+}
+
+Status paged_attention(const PagedKvCache& cache, const float* q, std::int64_t num_heads,
+                       const PagedAttentionBatch& batch, float scale, float* out,
+                       ThreadPool* pool) {
+  PLEXUS_RETURN_IF_ERROR(check_batch(cache, num_heads, batch));
+  const std::vector<std::int64_t> seq_of = row_to_seq(batch);
+  const std::int64_t num_tokens = std::int64_t(seq_of.size());
+  if (num_tokens == 0) return Status::ok_status();
+
+  const std::int64_t group = num_heads / cache.num_kv_heads;
+  const std::int64_t hd = cache.head_dim, vd = cache.v_head_dim, bs = cache.block_size;
+  const std::int64_t k_token_stride = cache.num_kv_heads * hd;
+  const std::int64_t v_token_stride = cache.num_kv_heads * vd;
+  const internal::GemmTilesFn score_tiles = internal::gemm_tiles_for(active_cpu_isa());
+
+  ThreadPool& p = pool ? *pool : default_thread_pool();
+  // One unit = one query token x one KV head (its `group` query heads share the keys).
+  p.parallel_for(num_tokens * cache.num_kv_heads, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> scores(std::size_t(group * bs));
+    std::vector<float> acc(std::size_t(group * vd));
+    std::vector<float> running_max(static_cast<std::size_t>(group)),
+        running_sum(static_cast<std::size_t>(group));
+    for (std::int64_t unit = begin; unit < end; ++unit) {
+      const std::int64_t t = unit / cache.num_kv_heads;
+      const std::int64_t kvh = unit % cache.num_kv_heads;
+      const std::int64_t pos = batch.positions[t];
+      const std::int32_t* table = batch.block_tables + seq_of[t] * batch.max_blocks_per_seq;
+      const float* q_rows = q + (t * num_heads + kvh * group) * hd;
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      std::fill(running_max.begin(), running_max.end(), -std::numeric_limits<float>::infinity());
+      std::fill(running_sum.begin(), running_sum.end(), 0.0f);
+
+      for (std::int64_t blk = 0; blk * bs <= pos; ++blk) {
+        const std::int64_t keys = std::min(bs, pos + 1 - blk * bs);
+        const std::int64_t base_slot = std::int64_t(table[blk]) * bs;
+        internal::GemmArgs a;
+        a.x = q_rows;
+        a.ldx = hd;
+        a.w = cache.k + base_slot * k_token_stride + kvh * hd;
+        a.ldw = k_token_stride;
+        a.w_dtype = DType::kF32;
+        a.y = scores.data();
+        a.ldy = bs;
+        a.K = hd;
+        score_tiles(a, 0, group, 0, keys);
+        const float* v_base = cache.v + base_slot * v_token_stride + kvh * vd;
+
+        for (std::int64_t h = 0; h < group; ++h) {
+          float* s = scores.data() + h * bs;
+          float block_max = -std::numeric_limits<float>::infinity();
+          for (std::int64_t j = 0; j < keys; ++j) {
+            s[j] *= scale;
+            block_max = std::max(block_max, s[j]);
+          }
+          const float new_max = std::max(running_max[h], block_max);
+          const float correction = std::exp(running_max[h] - new_max);
+          float sum = running_sum[h] * correction;
+          float* o = acc.data() + h * vd;
+          for (std::int64_t d = 0; d < vd; ++d) o[d] *= correction;
+          for (std::int64_t j = 0; j < keys; ++j) {
+            const float pj = std::exp(s[j] - new_max);
+            sum += pj;
+            const float* vj = v_base + j * v_token_stride;
+            for (std::int64_t d = 0; d < vd; ++d) o[d] += pj * vj[d];
+          }
+          running_max[h] = new_max;
+          running_sum[h] = sum;
+        }
+      }
+      for (std::int64_t h = 0; h < group; ++h) {
+        float* dst = out + (t * num_heads + kvh * group + h) * vd;
+        const float inv = 1.0f / running_sum[h];
+        for (std::int64_t d = 0; d < vd; ++d) dst[d] = acc[h * vd + d] * inv;
+      }
+    }
+  });
+  return Status::ok_status();
+}
+
+Status paged_attention_reference(const PagedKvCache& cache, const float* q, std::int64_t num_heads,
+                                 const PagedAttentionBatch& batch, float scale, float* out) {
+  PLEXUS_RETURN_IF_ERROR(check_batch(cache, num_heads, batch));
+  const std::vector<std::int64_t> seq_of = row_to_seq(batch);
+  const std::int64_t group = num_heads / cache.num_kv_heads;
+  const std::int64_t hd = cache.head_dim, vd = cache.v_head_dim, bs = cache.block_size;
+  for (std::int64_t t = 0; t < std::int64_t(seq_of.size()); ++t) {
+    const std::int64_t pos = batch.positions[t];
+    const std::int32_t* table = batch.block_tables + seq_of[t] * batch.max_blocks_per_seq;
+    for (std::int64_t h = 0; h < num_heads; ++h) {
+      const std::int64_t kvh = h / group;
+      const float* qh = q + (t * num_heads + h) * hd;
+      auto slot_of = [&](std::int64_t j) { return std::int64_t(table[j / bs]) * bs + j % bs; };
+      std::vector<double> logits(std::size_t(pos + 1));
+      double max = -std::numeric_limits<double>::infinity();
+      for (std::int64_t j = 0; j <= pos; ++j) {
+        const float* kj = cache.k + (slot_of(j) * cache.num_kv_heads + kvh) * hd;
+        double dot = 0;
+        for (std::int64_t d = 0; d < hd; ++d) dot += double(qh[d]) * kj[d];
+        logits[j] = dot * scale;
+        max = std::max(max, logits[j]);
+      }
+      double total = 0;
+      for (double& l : logits) total += (l = std::exp(l - max));
+      for (std::int64_t d = 0; d < vd; ++d) {
+        double o = 0;
+        for (std::int64_t j = 0; j <= pos; ++j) {
+          o += logits[j] * cache.v[(slot_of(j) * cache.num_kv_heads + kvh) * vd + d];
+        }
+        out[(t * num_heads + h) * vd + d] = float(o / total);
+      }
+    }
+  }
+  return Status::ok_status();
+}
+
+}  // namespace plexus::kernels
