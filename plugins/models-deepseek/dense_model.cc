@@ -1,5 +1,8 @@
 #include "dense_model.h"
 
+#include "kernels/cpu/activation.h"
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/rms_norm.h"
 #include "parameter_count.h"
 #include "plexus/communicator.h"
 
@@ -10,23 +13,6 @@
 
 namespace plexus::deepseek {
 namespace {
-
-void rms_norm(const float* x, const float* weight, float* y, std::int64_t rows, std::int64_t cols,
-              float eps) {
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* in = x + r * cols;
-    float* out = y + r * cols;
-    double sum = 0;
-    for (std::int64_t c = 0; c < cols; ++c) sum += double(in[c]) * in[c];
-    const float inv = float(1.0 / std::sqrt(sum / double(cols) + eps));
-    for (std::int64_t c = 0; c < cols; ++c) out[c] = weight[c] * (in[c] * inv);
-  }
-}
-
-// gate <- silu(gate) * up
-void silu_mul(float* gate, const float* up, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
 
 Result<OwnedTensor> load_vector(const WeightSource& w, const std::string& name, std::int64_t n) {
   PLEXUS_ASSIGN_OR_RETURN(OwnedTensor t, w.load(name, DType::kF32));
@@ -112,51 +98,19 @@ KvLayout DenseModel::kv_layout() const {
   return {config_.num_hidden_layers, 2 * kv_heads_ * config_.head_dim};
 }
 
-void DenseModel::attention(const ForwardBatch& b, const KvCacheView& cache, std::int64_t layer,
-                           const float* q, float* out) const {
-  const std::int64_t heads = heads_, kv_heads = kv_heads_, hd = config_.head_dim,
-                     group = heads / kv_heads;
-  const std::int64_t per_token = 2 * kv_heads * hd;
-  const float* base = cache.data + layer * cache.num_slots * per_token;
-  const float scale = 1.0f / std::sqrt(float(hd));
-  std::vector<float> scores;
-  const std::size_t num_seqs = b.context_lens.size();
-  for (std::size_t s = 0; s < num_seqs; ++s) {
-    const std::int32_t* table = b.block_tables.data() + s * b.blocks_per_seq;
-    for (std::int32_t t = b.query_starts[s]; t < b.query_starts[s + 1]; ++t) {
-      // Causal: a query sees the keys at positions 0..its own, in position order.
-      const std::int64_t keys = std::int64_t(b.positions[t]) + 1;
-      scores.resize(std::size_t(keys));
-      for (std::int64_t h = 0; h < heads; ++h) {
-        const float* qh = q + (std::int64_t(t) * heads + h) * hd;
-        const std::int64_t kvh = h / group;
-        float max_score = -std::numeric_limits<float>::infinity();
-        for (std::int64_t j = 0; j < keys; ++j) {
-          const std::int64_t slot =
-              std::int64_t(table[j / cache.block_size]) * cache.block_size + j % cache.block_size;
-          const float* kj = base + slot * per_token + kvh * hd;
-          float dot = 0;
-          for (std::int64_t d = 0; d < hd; ++d) dot += qh[d] * kj[d];
-          scores[j] = dot * scale;
-          max_score = std::max(max_score, scores[j]);
-        }
-        float denom = 0;
-        for (std::int64_t j = 0; j < keys; ++j) {
-          scores[j] = std::exp(scores[j] - max_score);
-          denom += scores[j];
-        }
-        float* oh = out + (std::int64_t(t) * heads + h) * hd;
-        std::fill(oh, oh + hd, 0.0f);
-        for (std::int64_t j = 0; j < keys; ++j) {
-          const std::int64_t slot =
-              std::int64_t(table[j / cache.block_size]) * cache.block_size + j % cache.block_size;
-          const float* vj = base + slot * per_token + kv_heads * hd + kvh * hd;
-          const float p = scores[j] / denom;
-          for (std::int64_t d = 0; d < hd; ++d) oh[d] += p * vj[d];
-        }
-      }
-    }
-  }
+// The cache of layer `layer`: K for every slot, then V for every slot (the layer's share of
+// the KvCacheView, num_slots * 2 * kv_heads * head_dim floats).
+kernels::PagedKvCache DenseModel::layer_cache(const KvCacheView& cache, std::int64_t layer) const {
+  const std::int64_t kv_dim = kv_heads_ * config_.head_dim;
+  float* base = cache.data + layer * cache.num_slots * 2 * kv_dim;
+  kernels::PagedKvCache c;
+  c.k = base;
+  c.v = base + cache.num_slots * kv_dim;
+  c.num_blocks = cache.num_slots / cache.block_size;
+  c.block_size = cache.block_size;
+  c.num_kv_heads = kv_heads_;
+  c.head_dim = c.v_head_dim = config_.head_dim;
+  return c;
 }
 
 Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, float* logits) {
@@ -189,33 +143,40 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
   for (std::int64_t t = 0; t < T; ++t) {
     std::copy_n(embed + std::int64_t(b.tokens[t]) * h, h, hidden_.data() + t * h);
   }
-  const std::int64_t per_token = 2 * kv_dim;
+  // The kernels take 64-bit positions, slots and sequence starts.
+  const std::vector<std::int64_t> positions(b.positions.begin(), b.positions.end());
+  const std::vector<std::int64_t> slots(b.slots.begin(), b.slots.end());
+  const std::vector<std::int64_t> query_starts(b.query_starts.begin(), b.query_starts.end());
+  kernels::PagedAttentionBatch attention_batch;
+  attention_batch.num_seqs = std::int64_t(b.context_lens.size());
+  attention_batch.query_start = query_starts.data();
+  attention_batch.positions = positions.data();
+  attention_batch.block_tables = b.block_tables.data();
+  attention_batch.max_blocks_per_seq = b.blocks_per_seq;
+  const float attention_scale = 1.0f / std::sqrt(float(c.head_dim));
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
-    rms_norm(hidden_.data(), L.input_norm.tensor.data_as<const float>(), normed_.data(), T, h,
-             rms_norm_eps_);
+    kernels::rms_norm(hidden_.data(), L.input_norm.tensor.data_as<const float>(), normed_.data(), T,
+                      h, rms_norm_eps_);
     PLEXUS_RETURN_IF_ERROR(L.q->forward(normed_.data(), T, q_.data()));
     PLEXUS_RETURN_IF_ERROR(L.k->forward(normed_.data(), T, k_.data()));
     PLEXUS_RETURN_IF_ERROR(L.v->forward(normed_.data(), T, v_.data()));
-    rope_.apply(q_.data(), heads_, b.positions, b.query_starts);
-    rope_.apply(k_.data(), kv_heads_, b.positions, b.query_starts);
-    float* layer_cache = cache.data + std::int64_t(l) * cache.num_slots * per_token;
-    for (std::int64_t t = 0; t < T; ++t) {
-      float* dst = layer_cache + b.slots[t] * per_token;
-      std::copy_n(k_.data() + t * kv_dim, kv_dim, dst);
-      std::copy_n(v_.data() + t * kv_dim, kv_dim, dst + kv_dim);
-    }
-    attention(b, cache, std::int64_t(l), q_.data(), attn_.data());
+    PLEXUS_RETURN_IF_ERROR(rope_.apply(q_.data(), heads_, b.positions, b.query_starts));
+    PLEXUS_RETURN_IF_ERROR(rope_.apply(k_.data(), kv_heads_, b.positions, b.query_starts));
+    const kernels::PagedKvCache kv = layer_cache(cache, std::int64_t(l));
+    PLEXUS_RETURN_IF_ERROR(kernels::write_kv_cache(kv, k_.data(), v_.data(), T, slots.data()));
+    PLEXUS_RETURN_IF_ERROR(kernels::paged_attention(kv, q_.data(), heads_, attention_batch,
+                                                    attention_scale, attn_.data()));
     PLEXUS_RETURN_IF_ERROR(L.o->forward(attn_.data(), T, scratch_.data()));
     if (communicator_)
       PLEXUS_RETURN_IF_ERROR(communicator_->all_reduce_sum(scratch_.data(), T * h));
     for (std::int64_t i = 0; i < T * h; ++i) hidden_[i] += scratch_[i];
 
-    rms_norm(hidden_.data(), L.post_attention_norm.tensor.data_as<const float>(), normed_.data(), T,
-             h, rms_norm_eps_);
+    kernels::rms_norm(hidden_.data(), L.post_attention_norm.tensor.data_as<const float>(),
+                      normed_.data(), T, h, rms_norm_eps_);
     PLEXUS_RETURN_IF_ERROR(L.gate->forward(normed_.data(), T, gate_.data()));
     PLEXUS_RETURN_IF_ERROR(L.up->forward(normed_.data(), T, up_.data()));
-    silu_mul(gate_.data(), up_.data(), T * inter);
+    kernels::silu_mul(gate_.data(), up_.data(), gate_.data(), T * inter);
     PLEXUS_RETURN_IF_ERROR(L.down->forward(gate_.data(), T, scratch_.data()));
     if (communicator_)
       PLEXUS_RETURN_IF_ERROR(communicator_->all_reduce_sum(scratch_.data(), T * h));
@@ -226,8 +187,9 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
   for (std::int64_t r = 0; r < R; ++r) {
     const std::int32_t row = b.logits_rows[r];
     if (row < 0 || row >= T) return Status::invalid_argument("logits row out of range");
-    rms_norm(hidden_.data() + std::int64_t(row) * h, final_norm_.tensor.data_as<const float>(),
-             normed_.data() + r * h, 1, h, rms_norm_eps_);
+    kernels::rms_norm(hidden_.data() + std::int64_t(row) * h,
+                      final_norm_.tensor.data_as<const float>(), normed_.data() + r * h, 1, h,
+                      rms_norm_eps_);
   }
   return lm_head_->forward(normed_.data(), R, logits);
 }

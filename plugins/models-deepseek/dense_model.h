@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cpu/attention.h"
 #include "model_config.h"
 #include "plexus/linear.h"
 #include "plexus/model.h"
@@ -35,8 +36,7 @@ class DenseModel final : public Model {
   };
 
   DenseModel() = default;
-  void attention(const ForwardBatch& batch, const KvCacheView& cache, std::int64_t layer,
-                 const float* q, float* out) const;
+  kernels::PagedKvCache layer_cache(const KvCacheView& cache, std::int64_t layer) const;
 
   ModelConfig config_;
   ModelSummary summary_;

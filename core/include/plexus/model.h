@@ -64,8 +64,9 @@ struct KvLayout {
   std::int64_t values_per_token = 0;  // per layer: K then V (2 x kv_heads x head_dim), or latent
 };
 
-// The paged KV cache as the model sees it: for layer l, token slot s (block * block_size +
-// offset) holds `values_per_token` f32 values at data + (l * num_slots + s) * values_per_token.
+// The paged KV cache as the model sees it: layer l owns the num_slots * values_per_token f32
+// values at data + l * num_slots * values_per_token, laid out as the model chooses (the dense
+// models: K of every slot, then V of every slot). A slot is block * block_size + offset.
 struct KvCacheView {
   float* data = nullptr;
   std::int64_t num_slots = 0;  // num_blocks * block_size
