@@ -52,7 +52,10 @@ class DenseGolden : public ::testing::TestWithParam<std::string> {
     auto ref = formats::SafetensorsFile::open(dir + "/reference.safetensors");
     ASSERT_TRUE(ref.ok()) << ref.status().to_string();
     ref_.file = std::move(*ref);
-    host_.load(std::string(PLEXUS_BINARY_DIR) + "/lib/plexus/plugins/libplexus-models-deepseek.so");
+    ASSERT_TRUE(host_
+                    .load(std::string(PLEXUS_BINARY_DIR) +
+                          "/lib/plexus/plugins/libplexus-models-deepseek.so")
+                    .ok());
     ModelContext context{&weights_->config(), &manifest_};
     context.weights = weights_.get();
     context.quant = &dense_quant_scheme();
