@@ -15,6 +15,7 @@ struct Isa {
   static constexpr int kParts = 2;
   static constexpr int kMr = 2;
   static constexpr int kNr = 3;
+  static constexpr int kNrOneRow = 3;  // tile width when rows go one at a time (decode)
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg load_x(const float* p) { return _mm256_loadu_ps(p); }
   static Reg load_w(const float* p) { return _mm256_loadu_ps(p); }

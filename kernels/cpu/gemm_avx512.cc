@@ -16,6 +16,7 @@ struct Isa {
   static constexpr int kParts = 1;
   static constexpr int kMr = 4;
   static constexpr int kNr = 4;
+  static constexpr int kNrOneRow = 8;  // tile width when rows go one at a time (decode)
   static Reg zero() { return _mm512_setzero_ps(); }
   static Reg load_x(const float* p) { return _mm512_loadu_ps(p); }
   static Reg load_w(const float* p) { return _mm512_loadu_ps(p); }

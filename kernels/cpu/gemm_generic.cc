@@ -15,6 +15,7 @@ struct Isa {
   static constexpr int kParts = 16;
   static constexpr int kMr = 1;
   static constexpr int kNr = 4;
+  static constexpr int kNrOneRow = 4;  // tile width when rows go one at a time (decode)
   static Reg zero() { return 0.0f; }
   static Reg load_x(const float* p) { return *p; }
   static Reg load_w(const float* p) { return *p; }
