@@ -74,7 +74,8 @@ def main(runs_path: str, f32_path: str, out_path: str) -> None:
         f"- Load average (1/5/15 min) before: {os.environ.get('LOAD_BEFORE', '?')}, after: "
         f"{os.environ.get('LOAD_AFTER', '?')}",
         f"- plexus: git {os.environ.get('GIT_REV', '?')}, {sh('c++ --version').splitlines()[0]}, "
-        "RelWithDebInfo build, dense f32 scheme, kernels/cpu, `engine::generate_greedy`",
+        f"{os.environ.get('BUILD_TYPE', '?')} build, dense f32 scheme, kernels/cpu, "
+        "`engine::generate_greedy`",
         f"- llama.cpp: llama-cpp-python {version('llama-cpp-python')} (built from source by pip, "
         f"GGML_NATIVE), f32 KV cache, flash_attn_type {llama_any.get('flash_attn_type')}; "
         f"system info: `{llama_any.get('system_info', '')}`",

@@ -66,6 +66,7 @@ done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 COMMAND="bench/first_light/run.sh (REPEATS=$REPEATS THREADS=\"$THREADS\" PROMPT_TOKENS=$PROMPT_TOKENS DECODE_TOKENS=$DECODE_TOKENS)" \
-LOAD_BEFORE="$LOAD_BEFORE" LOAD_AFTER="$LOAD_AFTER" GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+BUILD_TYPE="$(grep -m1 "^CMAKE_BUILD_TYPE:" "$BUILD_DIR/CMakeCache.txt" 2>/dev/null | cut -d= -f2)" \
+  LOAD_BEFORE="$LOAD_BEFORE" LOAD_AFTER="$LOAD_AFTER" GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   "$PY" "$HERE/report.py" "$OUT/runs.jsonl" "$OUT/f32.json" "$HERE/RESULTS.md"
 cat "$HERE/RESULTS.md"
