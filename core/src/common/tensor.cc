@@ -1,5 +1,8 @@
 #include "plexus/tensor.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -61,11 +64,18 @@ std::string Tensor::describe() const {
 }
 
 namespace {
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
 class CpuAllocator final : public Allocator {
  public:
   Device device() const override { return Device::cpu(); }
   Result<void*> allocate(std::size_t bytes, std::size_t alignment) override {
     if (alignment < alignof(std::max_align_t)) alignment = alignof(std::max_align_t);
+    // Large buffers (weights, the KV cache) are read end to end every step: on 2 MiB pages the
+    // TLB covers them, which is worth several percent of decode speed where transparent huge
+    // pages are opt-in (madvise).
+    const bool huge = bytes >= kHugePage;
+    if (huge) alignment = std::max(alignment, kHugePage);
     const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
     if (rounded < bytes) return Status::resource_exhausted("allocation size overflows");
     void* p = std::aligned_alloc(alignment, rounded == 0 ? alignment : rounded);
@@ -73,6 +83,7 @@ class CpuAllocator final : public Allocator {
       return Status::resource_exhausted("out of host memory allocating " + std::to_string(bytes) +
                                         " bytes");
     }
+    if (huge) madvise(p, rounded, MADV_HUGEPAGE);  // a hint; failure changes nothing
     return p;
   }
   void deallocate(void* p, std::size_t) override { std::free(p); }
