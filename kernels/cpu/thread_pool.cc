@@ -34,9 +34,10 @@ ThreadPool::~ThreadPool() {
 
 namespace {
 
-// A few microseconds of polling before a thread blocks: enough to catch the next kernel of a
-// decode step, short enough not to steal much from other processes on a busy machine.
-constexpr int kSpinIterations = 256;
+// About a hundred microseconds of polling before a thread blocks: enough to bridge the small
+// serial kernels between two GEMVs of a decode step (256 let the workers fall asleep and cost
+// 2-thread decode a sixth of its speed), short enough to leave a busy machine alone.
+constexpr int kSpinIterations = 4096;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
