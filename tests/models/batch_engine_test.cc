@@ -1,0 +1,153 @@
+// The engine loop on SmolLM2: 32 concurrent greedy requests produce exactly the tokens each
+// produces alone — also when the KV pool is small enough to force preemption — and a shared
+// prompt prefix is served from the prefix cache without changing any output.
+#include "engine/batch_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "plexus/quant.h"
+#include "plexus/weight_source.h"
+#include "plugins/plugin_host.h"
+
+namespace plexus::engine {
+namespace {
+
+const std::string kGguf =
+    std::string(PLEXUS_SOURCE_DIR) + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
+
+class BatchEngineSmolLm2 : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(std::filesystem::exists(kGguf)) << kGguf << " is missing: run scripts/fetch-model";
+    auto weights = open_weight_source(kGguf);
+    ASSERT_TRUE(weights.ok()) << weights.status().to_string();
+    weights_ = weights->release();
+    host_ = new PluginHost();
+    ASSERT_TRUE(host_
+                    ->load(std::string(PLEXUS_BINARY_DIR) +
+                           "/lib/plexus/plugins/libplexus-models-deepseek.so")
+                    .ok());
+    static ConfigView manifest;
+    ModelContext context{&weights_->config(), &manifest};
+    context.weights = weights_;
+    context.quant = &dense_quant_scheme();
+    auto model = host_->create_model("models-deepseek", context);
+    ASSERT_TRUE(model.ok()) << model.status().to_string();
+    model_ = new std::shared_ptr<Model>(*model);
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete host_;
+    delete weights_;
+  }
+
+  static std::vector<std::vector<std::int32_t>> prompts(int n, unsigned seed,
+                                                        std::vector<std::int32_t> prefix = {}) {
+    std::mt19937 rng(seed);
+    std::vector<std::vector<std::int32_t>> out;
+    for (int i = 0; i < n; ++i) {
+      std::vector<std::int32_t> p = prefix;
+      const int len = std::uniform_int_distribution<int>(3, 24)(rng);
+      for (int t = 0; t < len; ++t)
+        p.push_back(std::uniform_int_distribution<int>(100, 40000)(rng));
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  static SamplingParams greedy(int max_tokens) {
+    SamplingParams p;
+    p.temperature = 0;
+    p.max_tokens = max_tokens;
+    p.ignore_eos = true;
+    return p;
+  }
+
+  // Runs `requests` together on an engine of `blocks` KV blocks; outputs by request index.
+  static std::vector<std::vector<std::int32_t>> run(
+      const std::vector<std::vector<std::int32_t>>& requests, std::int32_t blocks, int max_tokens,
+      std::int64_t* preemptions = nullptr, std::int64_t* hit_tokens = nullptr) {
+    BatchEngineConfig config;
+    config.scheduler = {.max_num_seqs = 64, .max_num_batched_tokens = 256, .max_model_len = 512};
+    config.num_blocks = blocks;
+    auto engine = BatchEngine::create(**model_, config);
+    EXPECT_TRUE(engine.ok()) << engine.status().to_string();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_TRUE(engine->add(RequestId(i), requests[i], greedy(max_tokens)).ok());
+    }
+    std::vector<std::vector<std::int32_t>> out(requests.size());
+    for (int steps = 0; !engine->idle(); ++steps) {
+      EXPECT_LT(steps, 10000) << "watchdog: the engine stopped making progress";
+      if (steps >= 10000) break;
+      auto finished = engine->step();
+      EXPECT_TRUE(finished.ok()) << finished.status().to_string();
+      if (!finished.ok()) break;
+      for (auto& f : *finished) {
+        EXPECT_EQ(f.reason, sampling::FinishReason::kLength);
+        out[std::size_t(f.id)] = f.output_ids;
+      }
+    }
+    EXPECT_EQ(engine->cache().num_free_blocks(), blocks) << "KV blocks leaked";
+    if (preemptions) *preemptions = engine->scheduler().num_preemptions();
+    if (hit_tokens) *hit_tokens = engine->cache().prefix_cache_stats().hit_tokens;
+    return out;
+  }
+
+  static WeightSource* weights_;
+  static PluginHost* host_;
+  static std::shared_ptr<Model>* model_;
+};
+
+WeightSource* BatchEngineSmolLm2::weights_ = nullptr;
+PluginHost* BatchEngineSmolLm2::host_ = nullptr;
+std::shared_ptr<Model>* BatchEngineSmolLm2::model_ = nullptr;
+
+TEST_F(BatchEngineSmolLm2, ThirtyTwoConcurrentRequestsGiveTheirSoloTokens) {
+  const auto requests = prompts(32, 7);
+  std::vector<std::vector<std::int32_t>> solo;
+  for (const auto& r : requests) solo.push_back(run({r}, 64, 8)[0]);
+  const auto together = run(requests, 512, 8);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_EQ(solo[i].size(), 8u);
+    EXPECT_EQ(together[i], solo[i]) << "request " << i;
+  }
+  // Under preemption: 40 blocks of 16 tokens cannot hold 32 requests of up to 32 tokens.
+  std::int64_t preemptions = 0;
+  const auto squeezed = run(requests, 40, 8, &preemptions);
+  EXPECT_GT(preemptions, 0) << "the small pool should have forced preemption";
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(squeezed[i], solo[i]) << "request " << i << " after preemption";
+  }
+}
+
+TEST_F(BatchEngineSmolLm2, ASharedPrefixHitsTheCacheAndChangesNoOutput) {
+  std::vector<std::int32_t> system(48);
+  for (std::size_t i = 0; i < system.size(); ++i) system[i] = std::int32_t(1000 + 37 * i);
+  const auto requests = prompts(2, 11, system);
+  const auto solo0 = run({requests[0]}, 64, 6);
+  const auto solo1 = run({requests[1]}, 64, 6);
+  // One after the other on one engine: the second request finds the first's prefix blocks.
+  BatchEngineConfig config;
+  config.scheduler = {.max_num_seqs = 8, .max_num_batched_tokens = 256, .max_model_len = 512};
+  config.num_blocks = 64;
+  auto engine = BatchEngine::create(**model_, config);
+  ASSERT_TRUE(engine.ok());
+  std::vector<std::vector<std::int32_t>> out(2);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(engine->add(i, requests[std::size_t(i)], greedy(6)).ok());
+    while (!engine->idle()) {
+      auto finished = engine->step();
+      ASSERT_TRUE(finished.ok()) << finished.status().to_string();
+      for (auto& f : *finished) out[std::size_t(f.id)] = f.output_ids;
+    }
+  }
+  EXPECT_EQ(engine->cache().prefix_cache_stats().hit_tokens, 48);  // three full blocks
+  EXPECT_EQ(out[0], solo0[0]);
+  EXPECT_EQ(out[1], solo1[0]);
+}
+
+}  // namespace
+}  // namespace plexus::engine
