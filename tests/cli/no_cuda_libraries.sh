@@ -13,7 +13,9 @@ for f in "${files[@]}"; do
 done
 if [ "${PLEXUS_CUDA_ENABLED:-OFF}" = ON ]; then
   # The check above must be able to fail: the CUDA library itself does link cudart.
-  ldd "$BUILD_DIR"/lib/libplexus_cuda.so | grep -q libcudart || { echo "FAIL: libplexus_cuda.so does not link cudart?"; bad=1; }
+  # (ldd's output is taken whole first: `ldd | grep -q` under pipefail fails when grep quits early.)
+  cuda_deps=$(ldd "$BUILD_DIR"/lib/libplexus_cuda.so)
+  grep -q libcudart <<<"$cuda_deps" || { echo "FAIL: libplexus_cuda.so does not link cudart?"; bad=1; }
   echo "ok: libplexus_cuda.so links cudart, as expected"
 fi
 exit $bad
