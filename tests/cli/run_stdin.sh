@@ -15,7 +15,8 @@ TOML
 out=$(printf '%s\n' '{"prompt": "hi"}' '{"prompt": ' '[1,2]' | "$PLEXUS" serve "$tmp/stdin.toml" 2>/dev/null)
 echo "$out"
 [ "$(wc -l <<<"$out")" = 3 ] || { echo "FAIL: expected 3 lines"; exit 1; }
-sed -n 1p <<<"$out" | grep -q '"line":1,' || { echo "FAIL: line 1"; exit 1; }
-sed -n 2p <<<"$out" | grep -q '"line":2,"error":{"message":"malformed JSON' || { echo "FAIL: line 2"; exit 1; }
-sed -n 3p <<<"$out" | grep -q 'must be a JSON object with \\"prompt\\" or \\"messages\\"' || { echo "FAIL: line 3"; exit 1; }
+line() { sed -n "$1p" <<<"$out"; }
+grep -q '"line":1,' <<<"$(line 1)" || { echo "FAIL: line 1"; exit 1; }
+grep -q '"line":2,"error":{"message":"malformed JSON' <<<"$(line 2)" || { echo "FAIL: line 2"; exit 1; }
+grep -q 'must be a JSON object with \\"prompt\\" or \\"messages\\"' <<<"$(line 3)" || { echo "FAIL: line 3"; exit 1; }
 echo "ok: one answer per line, in order"
