@@ -39,7 +39,8 @@ void BatchEngine::abort(RequestId id) {
   requests_.erase(id);
 }
 
-Result<std::vector<FinishedRequest>> BatchEngine::step() {
+Result<std::vector<FinishedRequest>> BatchEngine::step(
+    std::vector<std::pair<RequestId, std::int32_t>>* new_tokens) {
   PLEXUS_ASSIGN_OR_RETURN(StepPlan plan, scheduler_->schedule());
   std::vector<FinishedRequest> finished;
   if (plan.chunks.empty()) return finished;
@@ -104,6 +105,7 @@ Result<std::vector<FinishedRequest>> BatchEngine::step() {
     }
     const std::size_t before = std::size_t(s.num_output_tokens());
     PLEXUS_RETURN_IF_ERROR(scheduler_->append_token(c.id, sampled->token));
+    if (new_tokens) new_tokens->emplace_back(c.id, sampled->token);
     const auto reason = sampling::finish_after_token(r.params, {sampled->token, before, false},
                                                      config_.eos_token_ids);
     if (reason) {

@@ -50,8 +50,10 @@ class BatchEngine {
   Status add(RequestId id, std::vector<std::int32_t> prompt, SamplingParams params,
              std::string cache_salt = {});
   void abort(RequestId id);
-  // Runs one step; returns the requests that finished in it.
-  Result<std::vector<FinishedRequest>> step();
+  // Runs one step; returns the requests that finished in it. `new_tokens`, when given, receives
+  // every (request, token) sampled in the step, finished requests included.
+  Result<std::vector<FinishedRequest>> step(
+      std::vector<std::pair<RequestId, std::int32_t>>* new_tokens = nullptr);
   bool idle() const { return scheduler_->num_running() + scheduler_->num_waiting() == 0; }
   const Scheduler& scheduler() const { return *scheduler_; }
   const KvCacheManager& cache() const { return *cache_; }
