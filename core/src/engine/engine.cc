@@ -24,16 +24,18 @@ Result<std::unique_ptr<Engine>> Engine::start(Model& model, BatchEngineConfig co
 }
 
 Engine::~Engine() {
-  std::map<std::int64_t, std::function<void(const TokenEvent&)>> left;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
-    left.swap(callbacks_);
-    for (const auto& [id, cb] : left) engine_.abort(id);
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  for (const auto& [id, cb] : left) cb(final_event(id, "abort"));
+  // The engine thread is gone: deliver what it left, then end everything still running.
+  for (auto& [cb, event] : queued_) cb(event);
+  for (const auto& [id, cb] : callbacks_) {
+    engine_.abort(id);
+    cb(final_event(id, "abort"));
+  }
 }
 
 Result<std::int64_t> Engine::submit(std::vector<std::int32_t> prompt_ids, SamplingParams params,
@@ -51,16 +53,15 @@ Result<std::int64_t> Engine::submit(std::vector<std::int32_t> prompt_ids, Sampli
 }
 
 void Engine::abort(std::int64_t request_id) {
-  std::function<void(const TokenEvent&)> cb;
   {
     std::lock_guard lock(mu_);
     auto it = callbacks_.find(request_id);
     if (it == callbacks_.end()) return;
-    cb = std::move(it->second);
-    callbacks_.erase(it);
     engine_.abort(request_id);  // its blocks are free before the next step
+    queued_.emplace_back(std::move(it->second), final_event(request_id, "abort"));
+    callbacks_.erase(it);
   }
-  cb(final_event(request_id, "abort"));
+  cv_.notify_all();
 }
 
 EngineStats Engine::stats() const {
@@ -79,8 +80,14 @@ void Engine::run() {
     std::vector<std::pair<std::function<void(const TokenEvent&)>, TokenEvent>> events;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !engine_.idle(); });
+      cv_.wait(lock, [&] { return stopping_ || !engine_.idle() || !queued_.empty(); });
       if (stopping_) return;
+      events.swap(queued_);
+      if (engine_.idle()) {
+        lock.unlock();
+        for (auto& [cb, event] : events) cb(event);
+        continue;
+      }
       std::vector<std::pair<RequestId, std::int32_t>> tokens;
       auto finished = engine_.step(&tokens);
       if (!finished.ok()) {

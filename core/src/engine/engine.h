@@ -2,9 +2,10 @@
 // EngineClient interface (plexus/engine_client.h) to front ends on other threads.
 //
 // Contract: as EngineClient. Admission and validation run inside `submit` (under the engine's
-// lock, so a submit may wait for the step in progress). Callbacks run on the engine thread or,
-// for aborts, on the aborting thread, never under the lock. Destruction aborts what is left
-// (each gets its final "abort" event) and joins the thread.
+// lock, so a submit may wait for the step in progress). Every callback runs on the engine
+// thread, in order and never under the lock, so a request's final event is always its last;
+// `abort` frees the blocks at once and queues the final event. Destruction stops the thread,
+// then delivers what is queued and an "abort" final event to every request left.
 #pragma once
 
 #include <condition_variable>
@@ -37,8 +38,10 @@ class Engine final : public EngineClient {
   std::condition_variable cv_;
   BatchEngine engine_;                                                        // guarded by mu_
   std::map<std::int64_t, std::function<void(const TokenEvent&)>> callbacks_;  // guarded by mu_
-  std::int64_t next_id_ = 1;                                                  // guarded by mu_
-  bool stopping_ = false;                                                     // guarded by mu_
+  // Final events of aborted requests, delivered by the engine thread after earlier events.
+  std::vector<std::pair<std::function<void(const TokenEvent&)>, TokenEvent>> queued_;  // mu_
+  std::int64_t next_id_ = 1;  // guarded by mu_
+  bool stopping_ = false;     // guarded by mu_
   std::thread thread_;
 };
 
