@@ -5,6 +5,25 @@ namespace {
 
 bool in(unsigned char b, unsigned char lo, unsigned char hi) { return b >= lo && b <= hi; }
 
+// What a lead byte promises: the sequence length (0 for a byte that cannot lead) and the range
+// of the second byte, which excludes overlong forms, surrogates and code points above
+// U+10FFFF; later continuation bytes are always 80..BF.
+struct Lead {
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+};
+
+Lead lead(unsigned char b0) {
+  if (in(b0, 0xC2, 0xDF)) return {2};
+  if (b0 == 0xE0) return {3, 0xA0};
+  if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) return {3};
+  if (b0 == 0xED) return {3, 0x80, 0x9F};
+  if (b0 == 0xF0) return {4, 0x90};
+  if (in(b0, 0xF1, 0xF3)) return {4};
+  if (b0 == 0xF4) return {4, 0x80, 0x8F};
+  return {};
+}
+
 }  // namespace
 
 std::size_t valid_sequence_length(std::string_view s, std::size_t pos) {
@@ -14,27 +33,8 @@ std::size_t valid_sequence_length(std::string_view s, std::size_t pos) {
   const int b0 = at(0);
   if (b0 < 0) return 0;
   if (b0 < 0x80) return 1;
-  // The second byte's range depends on the lead byte (this excludes overlong forms, surrogates
-  // and code points above U+10FFFF); later continuation bytes are always 80..BF.
-  unsigned char lo = 0x80, hi = 0xBF;
-  std::size_t len = 0;
-  if (in(b0, 0xC2, 0xDF)) {
-    len = 2;
-  } else if (b0 == 0xE0) {
-    len = 3, lo = 0xA0;
-  } else if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) {
-    len = 3;
-  } else if (b0 == 0xED) {
-    len = 3, hi = 0x9F;
-  } else if (b0 == 0xF0) {
-    len = 4, lo = 0x90;
-  } else if (in(b0, 0xF1, 0xF3)) {
-    len = 4;
-  } else if (b0 == 0xF4) {
-    len = 4, hi = 0x8F;
-  } else {
-    return 0;
-  }
+  const auto [len, lo, hi] = lead(static_cast<unsigned char>(b0));
+  if (len == 0) return 0;
   const int b1 = at(1);
   if (b1 < 0 || !in(static_cast<unsigned char>(b1), lo, hi)) return 0;
   for (std::size_t i = 2; i < len; ++i) {
@@ -61,28 +61,11 @@ bool is_valid_utf8(std::string_view s) {
 namespace {
 
 // Length of the maximal subpart starting at pos: the longest prefix of a well-formed sequence
-// (at least one byte). Mirrors valid_sequence_length's ranges.
+// (at least one byte), with the same ranges as valid_sequence_length.
 std::size_t maximal_subpart(std::string_view s, std::size_t pos) {
   const auto b0 = static_cast<unsigned char>(s[pos]);
-  unsigned char lo = 0x80, hi = 0xBF;
-  std::size_t len = 0;
-  if (in(b0, 0xC2, 0xDF)) {
-    len = 2;
-  } else if (b0 == 0xE0) {
-    len = 3, lo = 0xA0;
-  } else if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) {
-    len = 3;
-  } else if (b0 == 0xED) {
-    len = 3, hi = 0x9F;
-  } else if (b0 == 0xF0) {
-    len = 4, lo = 0x90;
-  } else if (in(b0, 0xF1, 0xF3)) {
-    len = 4;
-  } else if (b0 == 0xF4) {
-    len = 4, hi = 0x8F;
-  } else {
-    return 1;
-  }
+  const auto [len, lo, hi] = lead(b0);
+  if (len == 0) return 1;
   std::size_t n = 1;
   if (pos + n < s.size() && in(static_cast<unsigned char>(s[pos + n]), lo, hi)) {
     ++n;
