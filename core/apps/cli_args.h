@@ -21,6 +21,13 @@ struct Args {
   std::optional<std::string> prompt;      // --prompt TEXT (run)
   bool raw = false;                       // --raw (run: no chat template)
   int max_tokens = 256;                   // --max-tokens N (run)
+  // bench: N prompts of input_len random tokens, output_len tokens each, concurrency in flight.
+  int num_prompts = 64;   // --num-prompts N
+  int input_len = 128;    // --input-len N
+  int output_len = 64;    // --output-len N
+  int concurrency = 8;    // --concurrency N
+  std::string json_path;  // --json FILE
+  int seed = 0;           // --seed N
 };
 
 // Parses everything after the subcommand. Unknown flags are an error naming the flag.

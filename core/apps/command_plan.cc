@@ -1,12 +1,12 @@
 // `plexus plan [MANIFEST] [--model PATH]`: what a deployment needs, from the model's config and
 // the manifest alone (no weights are read): parameters, weight bytes per quantization scheme,
-// KV-cache bytes per token and what the manifest's KV budget holds.
+// KV-cache bytes per token and the memory plan start-up would make (KV capacity, concurrency).
 #include <boost/json.hpp>
 #include <cstdio>
 
 #include "commands.h"
 #include "deployment.h"
-#include "manifest/byte_size.h"
+#include "memory_planning.h"
 
 namespace plexus::cli {
 namespace {
@@ -76,24 +76,13 @@ int command_plan(const std::vector<std::string>& argv) {
     std::printf("per rank     tensor_parallel %d: about %s of bf16 weights each\n", tp,
                 gb(double(s.total_parameters) * 2 / tp).c_str());
   }
-  const std::int64_t max_len =
-      m.model.max_model_len > 0 ? m.model.max_model_len : s.max_position_embeddings;
-  if (m.devices.backend == DeviceKind::kCpu && kv_bytes_per_token > 0) {
-    const std::uint64_t budget = m.devices.cpu_kv_cache_bytes;
-    const std::int64_t tokens = std::int64_t(budget / std::uint64_t(kv_bytes_per_token));
-    std::printf(
-        "KV budget    cpu_kv_cache %s holds %lld tokens: %.2f sequences of "
-        "max_model_len %lld\n",
-        format_byte_size(budget).c_str(), static_cast<long long>(tokens),
-        double(tokens) / double(max_len), static_cast<long long>(max_len));
-    if (tokens < max_len) {
-      std::printf(
-          "             max_model_len %lld does not fit: raise cpu_kv_cache to at least "
-          "%s or lower max_model_len to %lld\n",
-          static_cast<long long>(max_len),
-          format_byte_size(std::uint64_t(max_len * kv_bytes_per_token)).c_str(),
-          static_cast<long long>(tokens));
-    }
+  // The same plan start-up makes, from estimates instead of loaded weights.
+  const MemoryPlanInput in = memory_plan_input(m, **model, quant->get(), false);
+  auto plan = plan_memory(in);
+  if (plan.ok()) {
+    std::printf("memory       %s\n", describe(in, *plan).c_str());
+  } else {
+    std::printf("memory       does not fit: %s\n", plan.status().message().c_str());
   }
   return 0;
 }

@@ -32,6 +32,7 @@ int command_serve(const std::vector<std::string>& argv, bool stdin_frontend) {
   }
 
   LoadOptions options;
+  options.with_engine = true;
   if (stdin_frontend) options.frontend_override = "frontend-stdin";
   auto deployment = load_deployment(std::move(*manifest), *args, options);
   if (!deployment.ok()) return fail(deployment.status().message());
@@ -56,6 +57,11 @@ int command_serve(const std::vector<std::string>& argv, bool stdin_frontend) {
   const timespec tick{0, 100'000'000};
   while (!all_done) {
     const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGINT) {
+      bool taken = false;
+      for (auto& f : d.frontends) taken = f->on_interrupt() || taken;
+      if (taken) continue;
+    }
     if (sig == SIGINT || sig == SIGTERM) {
       logger().info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;

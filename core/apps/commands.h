@@ -17,6 +17,8 @@ int command_run(const std::vector<std::string>& argv);
 // `plan`: parameters, weight and KV-cache sizes from the config alone.
 int command_plan(const std::vector<std::string>& argv);
 int command_serve(const std::vector<std::string>& argv, bool stdin_frontend);
+// `bench`: offline throughput and latency percentiles of the engine on random prompts.
+int command_bench(const std::vector<std::string>& argv);
 
 // Prints "plexus: <message>" to stderr and returns 1 (or 2 for usage errors).
 int fail(const std::string& message, int code = 1);

@@ -6,12 +6,19 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/tensor_parallel_model.h"
+#include "kernels/cpu/thread_pool.h"
+#include "memory_planning.h"
 #include "plexus/logging.h"
 #include "plexus/weight_source.h"
 
 namespace plexus::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+Status start_engine(Deployment& d);
+}  // namespace
 
 Result<Manifest> manifest_from_args(const Args& args) {
   if (args.positional.size() > 1) {
@@ -130,6 +137,33 @@ Result<boost::json::object> read_model_config(const Manifest& m) {
   return weights->config();
 }
 
+namespace {
+
+// The memory plan, then the engine over rank 0 (or all ranks joined).
+Status start_engine(Deployment& d) {
+  const Manifest& m = d.manifest;
+  PLEXUS_ASSIGN_OR_RETURN(d.text, load_model_text(d));
+  d.plan_input = memory_plan_input(m, *d.model, d.quant.get(), true);
+  PLEXUS_ASSIGN_OR_RETURN(d.plan, plan_memory(d.plan_input));
+  logger().info("memory plan: {}", describe(d.plan_input, d.plan));
+  d.engine_model = d.other_ranks.empty()
+                       ? d.model
+                       : std::make_shared<engine::TensorParallelModel>(d.model, d.other_ranks);
+  engine::BatchEngineConfig config;
+  config.scheduler.max_num_seqs = m.scheduler.max_num_seqs;
+  config.scheduler.max_num_batched_tokens = m.scheduler.max_num_batched_tokens;
+  config.scheduler.max_model_len = d.plan_input.max_model_len;
+  config.num_blocks = d.plan.num_blocks;
+  config.block_size = m.scheduler.block_size;
+  config.prefix_caching = m.scheduler.prefix_caching;
+  config.eos_token_ids = d.text->stop_ids;
+  config.tokenizer = d.text->tokenizer.get();
+  PLEXUS_ASSIGN_OR_RETURN(d.engine, engine::Engine::start(*d.engine_model, std::move(config)));
+  return Status();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
                                                     const LoadOptions& options) {
   auto d = std::make_unique<Deployment>();
@@ -150,7 +184,9 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
   ConfigView model_view = m.model_view();
   ModelContext model_context{&d->hf_config, &model_view, Device::cpu(), 0,
                              m.devices.tensor_parallel};
-  if (options.with_weights) {
+  const bool with_weights = options.with_weights || options.with_engine;
+  if (with_weights && m.devices.threads > 0) kernels::set_num_threads(m.devices.threads);
+  if (with_weights) {
     // Dense checkpoints go through the built-in scheme, kept in the manifest's dtype (f32 on
     // CPU by default).
     model_context.weights = d->weights.get();
@@ -158,21 +194,31 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
         d->quant ? d->quant.get() : &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
   }
   const int tp = m.devices.tensor_parallel;
-  if (options.with_weights && tp > 1) {
+  if (with_weights && tp > 1) {
     d->communicators = make_in_process_group(tp);
     model_context.communicator = d->communicators[0].get();
   }
   PLEXUS_ASSIGN_OR_RETURN(d->model, d->host->create_model(m.model.plugin, model_context));
-  for (int rank = 1; options.with_weights && rank < tp; ++rank) {
+  for (int rank = 1; with_weights && rank < tp; ++rank) {
     model_context.tensor_parallel_rank = rank;
     model_context.communicator = d->communicators[rank].get();
     PLEXUS_ASSIGN_OR_RETURN(auto shard, d->host->create_model(m.model.plugin, model_context));
     d->other_ranks.push_back(std::move(shard));
   }
 
+  if (options.with_engine) PLEXUS_RETURN_IF_ERROR(start_engine(*d));
+
   FrontendContext fc;
   fc.served_models = {m.model.served_name};
   fc.plexus_version = PLEXUS_VERSION;
+  if (d->engine) {
+    fc.engine = d->engine.get();
+    fc.tokenizer = d->text->tokenizer.get();
+    fc.render_chat = [text = d->text.get()](const boost::json::array& messages,
+                                            const boost::json::object& extra) {
+      return text->render(messages, extra);
+    };
+  }
   if (options.no_frontends) return d;
   if (!options.frontend_override.empty()) {
     const std::string& name = options.frontend_override;
@@ -188,6 +234,15 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     d->frontends.push_back(std::move(f));
   }
   return d;
+}
+
+Result<std::unique_ptr<Deployment>> load_offline_engine(const Args& args) {
+  PLEXUS_ASSIGN_OR_RETURN(Manifest manifest, manifest_from_args(args));
+  if (std::getenv("PLEXUS_LOG") == nullptr) (void)set_log_level("warn");
+  LoadOptions options;
+  options.no_frontends = true;
+  options.with_engine = true;
+  return load_deployment(std::move(manifest), args, options);
 }
 
 std::string describe(const Deployment& d) {

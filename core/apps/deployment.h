@@ -9,7 +9,10 @@
 #include <boost/json/object.hpp>
 
 #include "cli_args.h"
+#include "engine/engine.h"
 #include "manifest/manifest.h"
+#include "memory/memory_plan.h"
+#include "model_text.h"
 #include "plexus/communicator.h"
 #include "plexus/weight_source.h"
 #include "plugins/plugin_host.h"
@@ -34,6 +37,14 @@ struct Deployment {
   std::vector<std::unique_ptr<Communicator>> communicators;
   std::vector<std::shared_ptr<Model>> other_ranks;
   std::shared_ptr<QuantScheme> quant;  // null for dense weights
+  // With an engine: the tokenizer and chat template, the memory plan, the model the engine
+  // drives (rank 0, or all ranks joined) and the engine itself.
+  std::unique_ptr<ModelText> text;
+  MemoryPlanInput plan_input;
+  MemoryPlan plan;
+  std::shared_ptr<Model> engine_model;
+  std::unique_ptr<engine::Engine> engine;
+  // Last, so they are destroyed first: front ends use the engine.
   std::vector<std::shared_ptr<Frontend>> frontends;
 };
 
@@ -41,14 +52,21 @@ struct Deployment {
 // and quant scheme through their plugins, and creates (does not start) the front ends.
 // `frontend_override` replaces the manifest's front ends with one plugin; an empty
 // `frontend_override` with `no_frontends` creates none. With `with_weights` the model loads
-// its weights and can run forward passes.
+// its weights and can run forward passes. With `with_engine` (which implies weights) the
+// memory plan is made — failing here, before any front end exists, when max_model_len cannot
+// fit — and the engine thread starts; front ends receive it in their context.
 struct LoadOptions {
   std::string frontend_override;
   bool no_frontends = false;
   bool with_weights = false;
+  bool with_engine = false;
 };
 Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Args& args,
                                                     const LoadOptions& options);
+
+// For the offline commands (run, bench): the manifest from `args`, logging at warn unless
+// PLEXUS_LOG says otherwise, and the deployment with its engine but no front ends.
+Result<std::unique_ptr<Deployment>> load_offline_engine(const Args& args);
 
 // The model's Hugging Face config without loading weights: config.json of a folder, or the
 // metadata of a GGUF file.

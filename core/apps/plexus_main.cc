@@ -25,14 +25,17 @@ commands:
   plugins [MANIFEST]   list every plugin found: kind, name, version, ABI, path, and why any
                        was refused
   validate MANIFEST    check a manifest and its plugins' settings; --print shows the result
-  plan [MANIFEST]      parameters, weight bytes per scheme, KV bytes per token and what the
-                       KV budget holds, from the config alone (no weights read)
+  plan [MANIFEST]      parameters, weight bytes per scheme, KV bytes per token and the memory
+                       plan (KV capacity, concurrency), from the config alone (no weights read)
+  bench [MANIFEST]     offline throughput and TTFT/TPOT percentiles: --num-prompts N (64),
+                       --input-len N (128), --output-len N (64), --concurrency N (8),
+                       --seed N, --json FILE
   tokenize TEXT        print the token ids of TEXT (--no-special-tokens: no BOS)
   detokenize ID...     print the text of token ids (--skip-special-tokens)
                        Both use --model PATH (GGUF, tokenizer.json or HF folder), else the
                        default manifest's model.
 
-options for serve, run, plugins and validate:
+options for serve, run, bench, plan, plugins and validate:
   --set SECTION.KEY=VALUE       override a manifest key (repeatable)
   --model PATH                  use this GGUF file or Hugging Face folder
   --plugin-path DIR             look for plugins in DIR first (repeatable)
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
   if (command == "validate") return command_validate(args);
   if (command == "tokenize") return command_tokenize(args);
   if (command == "plan") return command_plan(args);
+  if (command == "bench") return command_bench(args);
   if (command == "detokenize") return command_detokenize(args);
   return fail("unknown command '" + command + "' (see plexus --help)", 2);
 }

@@ -1,16 +1,17 @@
 #include "http_server.h"
 
-#include <openssl/crypto.h>
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/json.hpp>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "plexus/logging.h"
+#include "plexus/openai_response.h"
 
 namespace plexus::http {
 
@@ -21,39 +22,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-// The OpenAI error shape: {"error": {"message", "type", "param", "code"}}.
-Response error_response(bhttp::status status, std::string_view type, std::string message) {
-  boost::json::object err{{"message", std::move(message)},
-                          {"type", type},
-                          {"param", nullptr},
-                          {"code", static_cast<int>(status)}};
-  Response res{status, 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = boost::json::serialize(boost::json::object{{"error", std::move(err)}});
-  return res;
-}
-
-Response json_response(const boost::json::value& body) {
-  Response res{bhttp::status::ok, 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = boost::json::serialize(body);
-  return res;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  // Compare equal-length strings only after hashing both would hide the length too; the key
-  // length is not secret enough to matter, the content is: CRYPTO_memcmp does not short-cut.
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
+constexpr std::size_t kHeaderLimit = 16 * 1024;
 
 }  // namespace
 
 struct HttpServer::Impl {
   HttpSettings settings;
-  ServerInfo info;
+  Api api;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
@@ -63,39 +40,10 @@ struct HttpServer::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
 
-  Response route(const Request& req) {
-    const std::string target(req.target());
-    const std::string path = target.substr(0, target.find('?'));
-    if (path == "/health") return json_response(boost::json::object{{"status", "ok"}});
-    if (!settings.api_key.empty()) {
-      std::string_view auth = req[bhttp::field::authorization];
-      constexpr std::string_view kBearer = "Bearer ";
-      const bool ok = auth.substr(0, kBearer.size()) == kBearer &&
-                      constant_time_equal(auth.substr(kBearer.size()), settings.api_key);
-      if (!ok) {
-        return error_response(bhttp::status::unauthorized, "authentication_error",
-                              "missing or wrong API key: send 'Authorization: Bearer <key>'");
-      }
-    }
-    if (path == "/version") {
-      return json_response(boost::json::object{{"version", info.plexus_version}});
-    }
-    if (path == "/v1/models") {
-      boost::json::array data;
-      for (const auto& name : info.served_models) {
-        data.push_back(boost::json::object{
-            {"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "plexus"}});
-      }
-      return json_response(boost::json::object{{"object", "list"}, {"data", std::move(data)}});
-    }
-    if (path == "/v1/chat/completions" || path == "/v1/completions") {
-      return error_response(bhttp::status::service_unavailable, "server_error",
-                            "this plexus build has no inference engine yet: text generation "
-                            "arrives with the engine; /v1/models, /version and /health work");
-    }
-    return error_response(bhttp::status::not_found, "invalid_request_error",
-                          "no endpoint " + std::string(req.method_string()) + " " + path);
-  }
+  Impl(HttpSettings s, FrontendContext context)
+      : settings(s), api(std::move(s), std::move(context)) {}
+
+  std::chrono::seconds timeout() const { return std::chrono::seconds(settings.request_timeout_s); }
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -106,7 +54,7 @@ struct HttpServer::Impl {
       if (open_connections.load() >= settings.max_connections) {
         refuse_busy(std::move(socket));
       } else {
-        serve(std::move(socket));
+        std::make_shared<Session>(*this, std::move(socket))->read();
       }
       accept();
     });
@@ -114,10 +62,12 @@ struct HttpServer::Impl {
 
   void refuse_busy(tcp::socket socket) {
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    auto res = std::make_shared<Response>(error_response(
-        bhttp::status::too_many_requests, "rate_limit_error",
-        "too many open connections (" + std::to_string(settings.max_connections) + "); retry"));
+    auto res = std::make_shared<Response>(bhttp::status::too_many_requests, 11);
+    res->set(bhttp::field::content_type, "application/json");
     res->set(bhttp::field::retry_after, "1");
+    res->body() = boost::json::serialize(openai_error(
+        "too many open connections (" + std::to_string(settings.max_connections) + "); retry",
+        "rate_limit_error", "", 429));
     res->keep_alive(false);
     res->prepare_payload();
     stream->expires_after(std::chrono::seconds(5));
@@ -127,18 +77,20 @@ struct HttpServer::Impl {
     });
   }
 
-  // One connection: read a request under an absolute deadline, answer, repeat while kept alive.
-  struct Session : std::enable_shared_from_this<Session> {
+  // One connection: read a request under an absolute deadline, let the Api answer it (now or
+  // from engine events), repeat while kept alive.
+  struct Session : Exchange, std::enable_shared_from_this<Session> {
     Session(Impl& server, tcp::socket socket) : server(server), stream(std::move(socket)) {
       ++server.open_connections;
     }
-    ~Session() { --server.open_connections; }
+    ~Session() override { --server.open_connections; }
 
+    // ---- reading requests ----
     void read() {
       parser.emplace();
-      parser->header_limit(16 * 1024);
+      parser->header_limit(kHeaderLimit);
       parser->body_limit(std::uint64_t(server.settings.max_body_bytes));
-      stream.expires_after(std::chrono::seconds(server.settings.request_timeout_s));
+      stream.expires_after(server.timeout());
       bhttp::async_read(
           stream, buffer, *parser,
           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -146,64 +98,199 @@ struct HttpServer::Impl {
 
     void on_read(beast::error_code ec) {
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-          ec == asio::error::operation_aborted) {
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
         return close();
       }
+      keep_alive = false;
       if (ec == bhttp::error::body_limit) {
-        return reply(error_response(bhttp::status::payload_too_large, "invalid_request_error",
-                                    "request body over " +
-                                        std::to_string(server.settings.max_body_bytes) + " bytes"),
-                     false);
+        return respond_error(
+            *this, 413,
+            "request body over " + std::to_string(server.settings.max_body_bytes) + " bytes");
       }
       if (ec == bhttp::error::header_limit) {
-        return reply(error_response(bhttp::status::request_header_fields_too_large,
-                                    "invalid_request_error", "request headers over 16 KiB"),
-                     false);
+        return respond_error(*this, 431, "request headers over 16 KiB");
       }
-      if (ec) {
-        return reply(error_response(bhttp::status::bad_request, "invalid_request_error",
-                                    "malformed HTTP request: " + ec.message()),
-                     false);
-      }
-      Request req = parser->release();
-      const bool keep = req.keep_alive() && !server.stopping;
-      Response res = server.stopping ? error_response(bhttp::status::service_unavailable,
-                                                      "server_error", "server is shutting down")
-                                     : server.route(req);
-      reply(std::move(res), keep);
+      if (ec) return respond_error(*this, 400, "malformed HTTP request: " + ec.message());
+      Api::Request request = parser->release();
+      keep_alive = request.keep_alive() && !server.stopping;
+      head_request = request.method() == bhttp::verb::head;
+      active = true;
+      ended = false;
+      server.api.handle(request, shared_from_this());
+      // A pipelined request already buffered is read when this exchange ends; a watch would
+      // wait for bytes that never come and leave it unanswered.
+      if (!ended && buffer.size() == 0) watch();
     }
 
-    void reply(Response res, bool keep_alive) {
-      auto owned = std::make_shared<Response>(std::move(res));
-      owned->set(bhttp::field::server, "plexus");
-      owned->keep_alive(keep_alive);
-      owned->prepare_payload();
-      bhttp::async_write(
-          stream, *owned,
-          [self = shared_from_this(), owned, keep_alive](beast::error_code ec, std::size_t) {
-            if (ec || !keep_alive) return self->close();
-            self->read();
-          });
+    // While a generation runs, a pending read notices the client leaving (EOF, reset). Bytes
+    // that arrive instead (a pipelined request) are kept for the next read.
+    void watch() {
+      if (watching) return;
+      watching = true;
+      stream.expires_never();
+      stream.async_read_some(buffer.prepare(4096),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                               self->watching = false;
+                               if (!ec) {
+                                 self->buffer.commit(n);
+                                 if (!self->active) self->read();
+                                 return;
+                               }
+                               self->gone();
+                             });
+    }
+
+    void gone() {
+      client_gone = true;
+      if (active && disconnect) {
+        auto callback = std::move(disconnect);
+        disconnect = nullptr;
+        callback();
+      }
+      close();
+    }
+
+    // ---- Exchange ----
+    void respond(int status, std::string body, std::string content_type, Headers headers) override {
+      if (ended) return;
+      ended = true;
+      auto res = std::make_shared<Response>(bhttp::status(status), 11);
+      res->set(bhttp::field::server, "plexus");
+      res->set(bhttp::field::content_type, content_type);
+      for (auto& [name, value] : headers) res->set(name, value);
+      res->body() = std::move(body);
+      res->keep_alive(keep_alive);
+      res->prepare_payload();
+      if (head_request) {  // the headers of a GET, no body (RFC 9110 9.3.2)
+        const std::size_t size = res->body().size();
+        res->body().clear();
+        res->content_length(size);
+      }
+      if (client_gone) return finish();
+      stream.expires_after(server.timeout());
+      bhttp::async_write(stream, *res,
+                         [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                           if (ec) return self->gone();
+                           self->finish();
+                         });
+    }
+
+    void start_stream() override {
+      streaming = true;
+      header.emplace(bhttp::status::ok, 11);
+      header->set(bhttp::field::server, "plexus");
+      header->set(bhttp::field::content_type, "text/event-stream");
+      header->set(bhttp::field::cache_control, "no-cache");
+      header->keep_alive(keep_alive);
+      header->chunked(true);
+      serializer.emplace(*header);
+      writing = true;
+      stream.expires_after(server.timeout());
+      bhttp::async_write_header(stream, *serializer,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                  self->writing = false;
+                                  if (ec) return self->gone();
+                                  self->pump();
+                                });
+    }
+
+    void send(std::string data) override {
+      if (ended || client_gone) return;
+      queue.push_back(std::move(data));
+      pump();
+    }
+
+    void end_stream() override {
+      if (ended) return;
+      ended = true;
+      pump();
+    }
+
+    void post(std::function<void()> work) override {
+      // The work runs even after the client left: a generation must see its last event to
+      // release what it holds; answering a gone client is a no-op.
+      asio::post(server.io, [self = shared_from_this(), work = std::move(work)] { work(); });
+    }
+
+    void on_disconnect(std::function<void()> callback) override {
+      disconnect = std::move(callback);
+    }
+
+    // Writes queued SSE data as chunks, one write at a time; after the last, the final chunk.
+    void pump() {
+      if (writing || client_gone || !streaming) return;
+      if (!queue.empty()) {
+        auto data = std::make_shared<std::string>();
+        while (!queue.empty() && data->size() < 64 * 1024) {
+          *data += queue.front();
+          queue.pop_front();
+        }
+        writing = true;
+        stream.expires_after(server.timeout());
+        asio::async_write(stream, bhttp::make_chunk(asio::buffer(*data)),
+                          [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                            self->writing = false;
+                            self->stream.expires_never();
+                            if (ec) return self->gone();
+                            self->pump();
+                          });
+        return;
+      }
+      if (!ended) return;
+      writing = true;
+      stream.expires_after(server.timeout());
+      asio::async_write(stream, bhttp::make_chunk_last(),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->writing = false;
+                          if (ec) return self->gone();
+                          self->finish();
+                        });
+    }
+
+    // The exchange is over and written: next request, or close.
+    void finish() {
+      active = false;
+      streaming = false;
+      disconnect = nullptr;
+      serializer.reset();
+      header.reset();
+      if (client_gone) return;
+      if (!keep_alive) return close();
+      if (watching) {
+        // The pending read now waits for the next request, under the idle deadline.
+        stream.expires_after(server.timeout());
+        return;
+      }
+      read();
     }
 
     void close() {
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream.socket().close(ignored);
     }
 
     Impl& server;
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    bool keep_alive = false;
+    bool head_request = false;
+    bool active = false;       // an exchange is open
+    bool ended = false;        // its answer is complete (maybe still being written)
+    bool watching = false;     // a disconnect-watch read is pending
+    bool client_gone = false;  // EOF, reset or a failed write
+    bool streaming = false;
+    bool writing = false;
+    std::deque<std::string> queue;
+    std::optional<bhttp::response<bhttp::empty_body>> header;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    std::function<void()> disconnect;
   };
-
-  void serve(tcp::socket socket) { std::make_shared<Session>(*this, std::move(socket))->read(); }
 };
 
-HttpServer::HttpServer(HttpSettings settings, ServerInfo info) : impl_(std::make_unique<Impl>()) {
-  impl_->settings = std::move(settings);
-  impl_->info = std::move(info);
-}
+HttpServer::HttpServer(HttpSettings settings, FrontendContext context)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(context))) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -241,15 +328,25 @@ void HttpServer::stop() {
     if (s.thread.joinable()) s.thread.join();
     return;
   }
+  s.api.set_stopping();
   asio::post(s.io, [&s] {
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });
-  // In-flight requests get the shutdown timeout to finish, then the loop is stopped.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(int64_t(s.settings.shutdown_timeout_s * 1000));
-  while (s.open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Generations in flight get the shutdown timeout to finish; what is left is aborted (its
+  // answers end with finish_reason "abort") and given a moment to be written.
+  const auto wait_for = [&s](std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (s.api.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  wait_for(std::chrono::milliseconds(std::int64_t(s.settings.shutdown_timeout_s * 1000)));
+  if (s.api.in_flight() > 0) {
+    logger().warn("{} requests still running after the shutdown timeout: aborting them",
+                  s.api.in_flight());
+    s.api.abort_all();
+    wait_for(std::chrono::milliseconds(1000));
   }
   s.io.stop();
   if (s.thread.joinable()) s.thread.join();

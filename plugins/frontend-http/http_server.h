@@ -1,28 +1,27 @@
 // HttpServer — the listener and connections of frontend-http (Boost.Beast on Boost.Asio).
 //
-// Contract: `start()` binds and listens, then serves on its own threads; `stop()` closes the
-// listener, gives open requests up to the shutdown timeout, then closes everything and joins.
-// Connections beyond max_connections are answered 429 and closed; each request must arrive in
-// full within request_timeout_s; bodies over max_body_bytes get 413 before being buffered.
+// Contract: `start()` binds and listens, then serves on its own I/O thread; each complete
+// request goes to the Api. `stop()` closes the listener and turns new requests away with 503,
+// gives generations in flight up to the shutdown timeout, aborts what is left, then closes
+// everything and joins. Connections beyond max_connections are answered 429 and closed; each
+// request must arrive in full within request_timeout_s of its first byte (idle keep-alive
+// connections are closed after the same time); bodies over max_body_bytes get 413 and headers
+// over 16 KiB 431, before they are buffered. A response stream whose client stops reading for
+// request_timeout_s is dropped and its generation aborted.
 #pragma once
 
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "api.h"
 #include "http_settings.h"
 #include "plexus/status.h"
 
 namespace plexus::http {
 
-struct ServerInfo {
-  std::vector<std::string> served_models;
-  std::string plexus_version;
-};
-
 class HttpServer {
  public:
-  HttpServer(HttpSettings settings, ServerInfo info);
+  HttpServer(HttpSettings settings, FrontendContext context);
   ~HttpServer();
   Status start();
   void stop();

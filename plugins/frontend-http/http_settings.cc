@@ -13,9 +13,9 @@ Status out_of_range(const ConfigView& c, std::string_view key, const std::string
 }  // namespace
 
 Result<HttpSettings> read_http_settings(const ConfigView& c) {
-  PLEXUS_RETURN_IF_ERROR(
-      c.check_keys({"plugin", "host", "port", "api_key", "api_key_env", "max_connections",
-                    "max_body_bytes", "request_timeout_s", "shutdown_timeout_s"}));
+  PLEXUS_RETURN_IF_ERROR(c.check_keys(
+      {"plugin", "host", "port", "api_key", "api_key_env", "max_connections",
+       "max_concurrent_requests", "max_body_bytes", "request_timeout_s", "shutdown_timeout_s"}));
   HttpSettings s;
   PLEXUS_ASSIGN_OR_RETURN(s.host, c.get_string("host", s.host));
   PLEXUS_ASSIGN_OR_RETURN(std::int64_t port, c.get_int("port", s.port));
@@ -30,6 +30,12 @@ Result<HttpSettings> read_http_settings(const ConfigView& c) {
   PLEXUS_ASSIGN_OR_RETURN(std::int64_t conns, c.get_int("max_connections", s.max_connections));
   if (conns < 1 || conns > 100000) return out_of_range(c, "max_connections", "from 1 to 100000");
   s.max_connections = int(conns);
+  PLEXUS_ASSIGN_OR_RETURN(std::int64_t concurrent,
+                          c.get_int("max_concurrent_requests", s.max_concurrent_requests));
+  if (concurrent < 1 || concurrent > 1000000) {
+    return out_of_range(c, "max_concurrent_requests", "from 1 to 1000000");
+  }
+  s.max_concurrent_requests = int(concurrent);
   PLEXUS_ASSIGN_OR_RETURN(s.max_body_bytes, c.get_int("max_body_bytes", s.max_body_bytes));
   if (s.max_body_bytes < 1024 || s.max_body_bytes > (std::int64_t(1) << 30)) {
     return out_of_range(c, "max_body_bytes", "from 1024 to 1073741824");

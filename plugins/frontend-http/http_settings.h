@@ -14,6 +14,7 @@ struct HttpSettings {
   int port = 8000;
   std::string api_key;  // empty: no authentication
   int max_connections = 256;
+  int max_concurrent_requests = 512;  // generation requests in flight; beyond: 429
   std::int64_t max_body_bytes = 4 << 20;
   int request_timeout_s = 60;  // absolute deadline for reading one request
   double shutdown_timeout_s = 10;

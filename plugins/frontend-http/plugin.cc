@@ -11,8 +11,8 @@ namespace {
 
 class HttpFrontend final : public Frontend {
  public:
-  HttpFrontend(HttpSettings settings, ServerInfo info)
-      : host_(settings.host), server_(std::move(settings), std::move(info)) {}
+  HttpFrontend(HttpSettings settings, FrontendContext context)
+      : host_(settings.host), server_(std::move(settings), std::move(context)) {}
   Status start() override { return server_.start(); }
   void stop() override { server_.stop(); }
   void wait() override { server_.wait(); }
@@ -33,15 +33,16 @@ Result<std::unique_ptr<Frontend>> create(const FrontendContext& context) {
         "use it (set api_key_env or --api-key)",
         settings.host);
   }
-  ServerInfo info{context.served_models, context.plexus_version};
-  return std::unique_ptr<Frontend>(new HttpFrontend(std::move(settings), std::move(info)));
+  FrontendContext own = context;
+  own.config = nullptr;  // the table is the factory's to read, not the server's to keep
+  return std::unique_ptr<Frontend>(new HttpFrontend(std::move(settings), std::move(own)));
 }
 
 const PluginDescriptor kDescriptor = {
     PLEXUS_PLUGIN_ABI_FIELDS,
     PluginKind::kFrontend,
     "frontend-http",
-    "0.1.0",
+    "0.2.0",
     PLEXUS_TOOLCHAIN_TAG,
     "OpenAI-compatible HTTP server (Boost.Beast)",
     nullptr,

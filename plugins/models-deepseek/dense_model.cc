@@ -1,5 +1,6 @@
 #include "dense_model.h"
 
+#include "activation_size.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/rms_norm.h"
@@ -111,6 +112,10 @@ kernels::PagedKvCache DenseModel::layer_cache(const KvCacheView& cache, std::int
   c.num_kv_heads = kv_heads_;
   c.head_dim = c.v_head_dim = config_.head_dim;
   return c;
+}
+
+std::int64_t DenseModel::activation_bytes(std::int64_t num_tokens) const {
+  return deepseek::activation_bytes(config_, config_.num_attention_heads / heads_, num_tokens);
 }
 
 Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, float* logits) {

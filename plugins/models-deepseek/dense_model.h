@@ -28,6 +28,7 @@ class DenseModel final : public Model {
   const ModelSummary& summary() const override { return summary_; }
   KvLayout kv_layout() const override;
   Status forward(const ForwardBatch& batch, const KvCacheView& cache, float* logits) override;
+  std::int64_t activation_bytes(std::int64_t num_tokens) const override;
 
  private:
   struct Layer {

@@ -1,6 +1,7 @@
 // models-deepseek: Llama/Qwen2-style dense models and DeepSeek-V2/V3 (MLA + MoE).
 #include <memory>
 
+#include "activation_size.h"
 #include "dense_model.h"
 #include "model_config.h"
 #include "parameter_count.h"
@@ -17,6 +18,9 @@ class DeepseekFamilyModel final : public Model {
   const ModelSummary& summary() const override { return summary_; }
   KvLayout kv_layout() const override {
     return {summary_.num_layers, summary_.kv_values_per_token_per_layer};
+  }
+  std::int64_t activation_bytes(std::int64_t num_tokens) const override {
+    return deepseek::activation_bytes(config_, 1, num_tokens);
   }
   Status forward(const ForwardBatch&, const KvCacheView&, float*) override {
     return Status::failed_precondition(summary_.architecture +

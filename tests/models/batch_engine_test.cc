@@ -85,7 +85,7 @@ class BatchEngineSmolLm2 : public ::testing::Test {
       auto finished = engine->step();
       EXPECT_TRUE(finished.ok()) << finished.status().to_string();
       if (!finished.ok()) break;
-      for (auto& f : *finished) {
+      for (auto& f : finished->finished) {
         EXPECT_EQ(f.reason, sampling::FinishReason::kLength);
         out[std::size_t(f.id)] = f.output_ids;
       }
@@ -141,7 +141,7 @@ TEST_F(BatchEngineSmolLm2, ASharedPrefixHitsTheCacheAndChangesNoOutput) {
     while (!engine->idle()) {
       auto finished = engine->step();
       ASSERT_TRUE(finished.ok()) << finished.status().to_string();
-      for (auto& f : *finished) out[std::size_t(f.id)] = f.output_ids;
+      for (auto& f : finished->finished) out[std::size_t(f.id)] = f.output_ids;
     }
   }
   EXPECT_EQ(engine->cache().prefix_cache_stats().hit_tokens, 48);  // three full blocks

@@ -92,6 +92,12 @@ class Model {
   virtual KvLayout kv_layout() const = 0;
   // logits: [logits_rows.size(), vocab_size] f32.
   virtual Status forward(const ForwardBatch& batch, const KvCacheView& cache, float* logits) = 0;
+  // Working memory (activations, scratch) a forward pass over `num_tokens` tokens keeps beyond
+  // the weights, the KV cache and the caller's logits, for memory planning; 0 when unknown.
+  virtual std::int64_t activation_bytes(std::int64_t num_tokens) const {
+    (void)num_tokens;
+    return 0;
+  }
 };
 
 }  // namespace plexus

@@ -24,14 +24,64 @@ Result<BatchEngine> BatchEngine::create(Model& model, BatchEngineConfig config) 
   return BatchEngine(model, std::move(config), std::move(storage), std::move(cache));
 }
 
+Status BatchEngine::check(std::span<const std::int32_t> prompt,
+                          const SamplingParams& params) const {
+  const auto vocab = std::int32_t(model_->summary().vocab_size);
+  PLEXUS_RETURN_IF_ERROR(validate(params, vocab, int(config_.scheduler.max_model_len)));
+  if (!params.stop.empty() && config_.tokenizer == nullptr) {
+    return Status::invalid_argument("stop strings need the model's tokenizer, and none is loaded");
+  }
+  for (std::size_t i = 0; i < prompt.size(); ++i) {
+    if (prompt[i] < 0 || prompt[i] >= vocab) {
+      return Status::invalid_argument("prompt token " + std::to_string(i) + " is " +
+                                      std::to_string(prompt[i]) + ", outside the vocabulary [0, " +
+                                      std::to_string(vocab) + ")");
+    }
+  }
+  return scheduler_->check_admission(std::int64_t(prompt.size()), params.max_tokens);
+}
+
 Status BatchEngine::add(RequestId id, std::vector<std::int32_t> prompt, SamplingParams params,
-                        std::string cache_salt) {
-  PLEXUS_RETURN_IF_ERROR(validate(params, std::int32_t(model_->summary().vocab_size),
-                                  int(config_.scheduler.max_model_len)));
+                        int index, std::string cache_salt) {
+  PLEXUS_RETURN_IF_ERROR(check(prompt, params));
   PLEXUS_RETURN_IF_ERROR(
       scheduler_->add(id, std::move(prompt), params.max_tokens, std::move(cache_salt)));
-  requests_.emplace(id, Request{params, sampling::SamplingRng::for_sequence(params.seed, 0)});
+  Request r{params, sampling::SamplingRng::for_sequence(params.seed, index), nullptr, {}, false};
+  if (config_.tokenizer) r.detokenizer = config_.tokenizer->make_detokenizer(true);
+  if (!params.stop.empty()) r.stops.emplace(params.stop);
+  requests_.emplace(id, std::move(r));
   return Status();
+}
+
+std::optional<sampling::FinishReason> BatchEngine::finish_check(Request& r, std::int32_t token,
+                                                                std::size_t before,
+                                                                SampledOutput& out,
+                                                                std::string& tail,
+                                                                std::string& stop) {
+  auto reason =
+      sampling::finish_after_token(r.params, {token, before, false}, config_.eos_token_ids);
+  // A stopping token (EOS, a stop id) ends the output and adds no text.
+  if (reason == sampling::FinishReason::kStop || !r.detokenizer) return reason;
+  const bool may_stop = sampling::may_stop(r.params, before);
+  auto emit = [&](const std::string& piece, std::string& into) {
+    if (!r.stops) {
+      into += piece;
+      return;
+    }
+    auto update = r.stops->append(piece, may_stop);
+    into += update.emit;
+    if (update.stopped) {
+      reason = sampling::FinishReason::kStop;
+      stop = *r.stops->matched();
+    }
+  };
+  emit(r.detokenizer->feed(token), out.text);
+  if (reason && reason != sampling::FinishReason::kStop) {
+    // Ending for length: what the detokenizer and the stop checker held back is final now.
+    emit(r.detokenizer->finish(), tail);
+    if (r.stops && reason != sampling::FinishReason::kStop) tail += r.stops->flush();
+  }
+  return reason;
 }
 
 void BatchEngine::abort(RequestId id) {
@@ -39,11 +89,16 @@ void BatchEngine::abort(RequestId id) {
   requests_.erase(id);
 }
 
-Result<std::vector<FinishedRequest>> BatchEngine::step(
-    std::vector<std::pair<RequestId, std::int32_t>>* new_tokens) {
+Result<StepOutput> BatchEngine::step() {
   PLEXUS_ASSIGN_OR_RETURN(StepPlan plan, scheduler_->schedule());
-  std::vector<FinishedRequest> finished;
-  if (plan.chunks.empty()) return finished;
+  StepOutput out;
+  std::vector<FinishedRequest>& finished = out.finished;
+  if (plan.chunks.empty()) return out;
+  for (const ScheduledChunk& c : plan.chunks) {
+    Request& r = requests_.at(c.id);
+    if (!r.started) out.started.emplace_back(c.id, c.first_position);
+    r.started = true;
+  }
 
   // The ForwardBatch: the chunks' tokens concatenated, each sequence's block table padded to
   // the longest one.
@@ -96,28 +151,42 @@ Result<std::vector<FinishedRequest>> BatchEngine::step(
     auto sampled = sampling::sample_token(logits, r.params, context, r.rng);
     if (!sampled.ok()) {
       // This request alone ends: its row was NaN/inf or had nothing left to sample.
-      finished.push_back({c.id,
-                          {all.begin() + s.num_prompt_tokens, all.end()},
-                          sampling::FinishReason::kError,
-                          sampled.status()});
+      FinishedRequest f;
+      f.id = c.id;
+      f.output_ids.assign(all.begin() + s.num_prompt_tokens, all.end());
+      f.reason = sampling::FinishReason::kError;
+      f.error = sampled.status();
+      f.num_prompt_tokens = s.num_prompt_tokens;
+      finished.push_back(std::move(f));
       abort(c.id);
       continue;
     }
     const std::size_t before = std::size_t(s.num_output_tokens());
     PLEXUS_RETURN_IF_ERROR(scheduler_->append_token(c.id, sampled->token));
-    if (new_tokens) new_tokens->emplace_back(c.id, sampled->token);
-    const auto reason = sampling::finish_after_token(r.params, {sampled->token, before, false},
-                                                     config_.eos_token_ids);
+    SampledOutput& sample = out.tokens.emplace_back();
+    sample.id = c.id;
+    sample.token = sampled->token;
+    if (sampled->logprob) {
+      TokenLogprobs lp{sampled->token, *sampled->logprob, {}};
+      for (const auto& t : sampled->top_logprobs) lp.top.emplace_back(t.token, t.logprob);
+      sample.logprobs = std::move(lp);
+    }
+    std::string tail, stop;
+    const auto reason = finish_check(r, sampled->token, before, sample, tail, stop);
     if (reason) {
       const SequenceState& done = *scheduler_->find(c.id);
-      finished.push_back({c.id,
-                          {done.tokens.begin() + done.num_prompt_tokens, done.tokens.end()},
-                          *reason,
-                          Status()});
+      FinishedRequest f;
+      f.id = c.id;
+      f.output_ids.assign(done.tokens.begin() + done.num_prompt_tokens, done.tokens.end());
+      f.reason = *reason;
+      f.text_tail = std::move(tail);
+      f.stop_string = std::move(stop);
+      f.num_prompt_tokens = done.num_prompt_tokens;
+      finished.push_back(std::move(f));
       abort(c.id);
     }
   }
-  return finished;
+  return out;
 }
 
 }  // namespace plexus::engine

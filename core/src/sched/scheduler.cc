@@ -12,12 +12,26 @@ Status Scheduler::add(RequestId id, std::vector<std::int32_t> prompt, std::int64
   if (sequences_.contains(id)) {
     return Status::invalid_argument("request " + std::to_string(id) + " already exists");
   }
-  if (prompt.empty()) return Status::invalid_argument("the prompt has no tokens");
+  PLEXUS_RETURN_IF_ERROR(check_admission(std::int64_t(prompt.size()), max_tokens));
+  SequenceState s;
+  s.id = id;
+  s.num_prompt_tokens = std::int64_t(prompt.size());
+  s.tokens = std::move(prompt);
+  s.max_tokens = max_tokens;
+  s.salt = std::move(salt);
+  s.arrival = next_arrival_++;
+  sequences_.emplace(id, std::move(s));
+  waiting_.push_back(id);
+  return Status();
+}
+
+Status Scheduler::check_admission(std::int64_t prompt_tokens, std::int64_t max_tokens) const {
+  if (prompt_tokens < 1) return Status::invalid_argument("the prompt has no tokens");
   if (max_tokens < 1) return Status::invalid_argument("max_tokens must be at least 1");
-  const std::int64_t total = std::int64_t(prompt.size()) + max_tokens;
+  const std::int64_t total = prompt_tokens + max_tokens;
   if (total > config_.max_model_len) {
     return Status::invalid_argument(
-        "the prompt (" + std::to_string(prompt.size()) + " tokens) plus max_tokens (" +
+        "the prompt (" + std::to_string(prompt_tokens) + " tokens) plus max_tokens (" +
         std::to_string(max_tokens) + ") is " + std::to_string(total) +
         " tokens, over max_model_len (" + std::to_string(config_.max_model_len) +
         "): shorten the prompt or lower max_tokens");
@@ -28,15 +42,6 @@ Status Scheduler::add(RequestId id, std::vector<std::int32_t> prompt, std::int64
         std::to_string(std::int64_t(cache_.num_blocks()) * cache_.block_size()) +
         " the whole pool holds: raise the KV cache budget or lower max_tokens");
   }
-  SequenceState s;
-  s.id = id;
-  s.num_prompt_tokens = std::int64_t(prompt.size());
-  s.tokens = std::move(prompt);
-  s.max_tokens = max_tokens;
-  s.salt = std::move(salt);
-  s.arrival = next_arrival_++;
-  sequences_.emplace(id, std::move(s));
-  waiting_.push_back(id);
   return Status();
 }
 

@@ -68,6 +68,9 @@ class Scheduler {
   // never fit the pool), with the numbers and what to change.
   Status add(RequestId id, std::vector<std::int32_t> prompt, std::int64_t max_tokens,
              std::string salt = {});
+  // The admission checks of `add` alone (prompt + max_tokens against max_model_len and the
+  // whole pool). Reads only what never changes after construction: any thread may call it.
+  Status check_admission(std::int64_t prompt_tokens, std::int64_t max_tokens) const;
   // Frees the request's blocks now; unknown ids are ignored.
   void abort(RequestId id);
 
