@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
 #include <filesystem>
 #include <random>
 
+#include "memory/kv_cache_storage.h"
 #include "plexus/quant.h"
 #include "plexus/weight_source.h"
 #include "plugins/plugin_host.h"
@@ -147,6 +150,55 @@ TEST_F(BatchEngineSmolLm2, ASharedPrefixHitsTheCacheAndChangesNoOutput) {
   EXPECT_EQ(engine->cache().prefix_cache_stats().hit_tokens, 48);  // three full blocks
   EXPECT_EQ(out[0], solo0[0]);
   EXPECT_EQ(out[1], solo1[0]);
+}
+
+// Memory planning trusts Model::activation_bytes for the activation peak: it must be what a
+// forward pass of that many tokens actually keeps (measured on a fresh model with mallinfo2).
+TEST_F(BatchEngineSmolLm2, DeclaredActivationBytesAreWhatAForwardKeeps) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan replaces malloc, so mallinfo2 cannot see the forward's allocations";
+#else
+  static ConfigView manifest;
+  ModelContext context{&weights_->config(), &manifest};
+  context.weights = weights_;
+  context.quant = &dense_quant_scheme();
+  auto fresh = host_->create_model("models-deepseek", context);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
+  Model& model = **fresh;
+  constexpr std::int32_t kTokens = 64, kBlock = 16;
+  auto storage = KvCacheStorage::allocate(model.kv_layout(), kTokens / kBlock, kBlock);
+  ASSERT_TRUE(storage.ok());
+  std::vector<std::int32_t> tokens(kTokens), positions(kTokens), table(kTokens / kBlock);
+  std::vector<std::int64_t> slots(kTokens);
+  for (std::int32_t t = 0; t < kTokens; ++t) {
+    tokens[std::size_t(t)] = 1000 + t;
+    positions[std::size_t(t)] = t;
+    slots[std::size_t(t)] = t;
+  }
+  for (std::size_t b = 0; b < table.size(); ++b) table[b] = std::int32_t(b);
+  const std::vector<std::int32_t> starts{0, kTokens}, lens{kTokens}, rows{kTokens - 1};
+  ForwardBatch batch;
+  batch.tokens = tokens;
+  batch.positions = positions;
+  batch.slots = slots;
+  batch.query_starts = starts;
+  batch.context_lens = lens;
+  batch.block_tables = table;
+  batch.blocks_per_seq = std::int32_t(table.size());
+  batch.logits_rows = rows;
+  std::vector<float> logits(std::size_t(model.summary().vocab_size));
+  auto in_use = [] {
+    const struct mallinfo2 m = mallinfo2();
+    return std::int64_t(m.uordblks + m.hblkhd);
+  };
+  const std::int64_t before = in_use();
+  ASSERT_TRUE(model.forward(batch, storage->view(), logits.data()).ok());
+  const std::int64_t kept = in_use() - before;
+  const std::int64_t declared = model.activation_bytes(kTokens);
+  EXPECT_GT(declared, 0);
+  EXPECT_NEAR(double(kept), double(declared), 0.02 * double(declared) + 64 * 1024)
+      << "the forward kept " << kept << " bytes; the model declares " << declared;
+#endif
 }
 
 }  // namespace
