@@ -253,7 +253,8 @@ void Api::completions(const Request& request, const std::shared_ptr<Exchange>& e
   if (!ids.ok()) {
     g->dead = true;  // on the I/O thread, so before any event already posted for it runs
     finished(key);
-    return respond_error(*exchange, http_status_for(ids.status()), ids.status().message());
+    return respond_error(*exchange, http_status_for(ids.status()), ids.status().message(),
+                         error_param(ids.status()));
   }
   {
     std::lock_guard lock(mu_);

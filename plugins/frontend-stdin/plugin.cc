@@ -148,8 +148,9 @@ class StdinFrontend final : public Frontend {
         });
     if (!submitted.ok()) {
       std::lock_guard lock(mu_);
-      answer->text = error_line(answer->line, submitted.status().message(), "",
-                                http_status_for(submitted.status()));
+      answer->text =
+          error_line(answer->line, submitted.status().message(), error_param(submitted.status()),
+                     http_status_for(submitted.status()));
       answer->done = true;
     }
   }

@@ -33,4 +33,8 @@ Result<std::vector<std::int64_t>> submit_openai(
 
 Status check_model(const FrontendContext& context, const std::string& model);
 
+// The request field an engine refusal is about ("top_p must be in (0, 1], got 0" -> "top_p";
+// a prompt over the context -> "prompt"), for OpenAI's error "param"; "" when none.
+std::string error_param(const Status& status);
+
 }  // namespace plexus

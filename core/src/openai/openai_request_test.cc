@@ -1,4 +1,5 @@
 #include "plexus/openai_request.h"
+#include "plexus/openai_serving.h"
 
 #include <gtest/gtest.h>
 
@@ -122,6 +123,15 @@ TEST(OpenAiRequest, DefaultMaxTokens) {
   ASSERT_TRUE(given.ok());
   resolve_max_tokens(*given, 100, 4096);
   EXPECT_EQ(given->params.max_tokens, 5);
+}
+
+TEST(OpenAiRequest, EngineRefusalsNameTheirField) {
+  EXPECT_EQ(error_param(Status::invalid_argument("top_p must be in (0, 1], got 0")), "top_p");
+  EXPECT_EQ(error_param(Status::invalid_argument("logit_bias: token id 99999 is outside")),
+            "logit_bias");
+  EXPECT_EQ(error_param(Status::invalid_argument("the prompt (5 tokens) plus max_tokens (9)")),
+            "prompt");
+  EXPECT_EQ(error_param(Status::invalid_argument("something else")), "");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "plexus/openai_serving.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace plexus {
 
@@ -54,6 +55,31 @@ Status check_model(const FrontendContext& context, const std::string& model) {
   for (const std::string& s : served) names += (names.empty() ? "" : ", ") + s;
   return Status::not_found("the model '" + model +
                            "' does not exist; this server serves: " + names);
+}
+
+std::string error_param(const Status& status) {
+  static constexpr std::string_view kFields[] = {"n",
+                                                 "temperature",
+                                                 "top_k",
+                                                 "top_p",
+                                                 "min_p",
+                                                 "repetition_penalty",
+                                                 "presence_penalty",
+                                                 "frequency_penalty",
+                                                 "logit_bias",
+                                                 "stop",
+                                                 "stop_token_ids",
+                                                 "max_tokens",
+                                                 "min_tokens",
+                                                 "logprobs"};
+  const std::string& m = status.message();
+  const std::size_t end = m.find_first_not_of("abcdefghijklmnopqrstuvwxyz_");
+  const std::string_view word = std::string_view(m).substr(0, end);
+  for (std::string_view f : kFields) {
+    if (word == f) return std::string(f);
+  }
+  if (m.rfind("the prompt", 0) == 0 || m.rfind("prompt token", 0) == 0) return "prompt";
+  return "";
 }
 
 }  // namespace plexus
