@@ -52,6 +52,7 @@ class OpenAiResponse {
     std::vector<TokenLogprobs> logprobs;
     std::string finish_reason;
     std::string stop_string;
+    std::size_t echo_length = 0;  // bytes of echoed prompt at the start of `text`
     bool role_sent = false;
   };
   boost::json::object envelope(bool chunk) const;

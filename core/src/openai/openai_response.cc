@@ -29,9 +29,11 @@ void OpenAiResponse::count(const RequestMetrics& metrics) {
 
 void OpenAiResponse::add(const TokenEvent& e, int prompt, int n) {
   Choice& c = choices_[prompt * n + e.index];
-  if (c.text.empty() && echo_.contains(prompt) && endpoint_ == OpenAiEndpoint::kCompletion) {
+  if (!c.role_sent && echo_.contains(prompt) && endpoint_ == OpenAiEndpoint::kCompletion) {
     c.text = echo_[prompt];
+    c.echo_length = c.text.size();
   }
+  c.role_sent = true;  // (here: the echo is in place)
   c.text += e.text;
   c.logprobs.insert(c.logprobs.end(), e.logprobs.begin(), e.logprobs.end());
   if (e.finished) {
@@ -156,7 +158,7 @@ json::object OpenAiResponse::response() const {
     } else {
       choice["text"] = c.text;
     }
-    choice["logprobs"] = logprobs_json(c.logprobs, 0);
+    choice["logprobs"] = logprobs_json(c.logprobs, c.echo_length);
     choice["finish_reason"] = c.finish_reason;
     choice["stop_reason"] =
         c.stop_string.empty() ? json::value(nullptr) : json::value(c.stop_string);

@@ -82,6 +82,19 @@ TEST(OpenAiResponse, CompletionLogprobsAndPromptIndices) {
   EXPECT_EQ(c.at("logprobs").at("top_logprobs").at(0).as_object().size(), 2u);
 }
 
+TEST(OpenAiResponse, EchoPrecedesTheTextAndShiftsTheOffsets) {
+  OpenAiResponse r(OpenAiEndpoint::kCompletion, "cmpl", "m", 1, nullptr, true);
+  r.set_echo(0, "Hello");
+  TokenEvent e = token(0, " you", 5);
+  e.logprobs.push_back({5, -1.0f, {}});
+  r.add(e, 0, 1);
+  r.add(finish(0, "length", true), 0, 1);
+  const json::object o = r.response();
+  const json::value& c = o.at("choices").at(0);
+  EXPECT_EQ(c.at("text"), "Hello you");
+  EXPECT_EQ(c.at("logprobs").at("text_offset").at(0), 5);
+}
+
 TEST(OpenAiResponse, ErrorShapeAndStatus) {
   const json::object e = openai_error("bad", "invalid_request_error", "n", 400);
   EXPECT_EQ(e.at("error").at("param"), "n");
