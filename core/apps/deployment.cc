@@ -245,6 +245,12 @@ Result<std::unique_ptr<Deployment>> load_offline_engine(const Args& args) {
   return load_deployment(std::move(manifest), args, options);
 }
 
+Deployment::~Deployment() {
+  for (auto& f : frontends) f->stop();
+  engine.reset();
+  frontends.clear();
+}
+
 std::string describe(const Deployment& d) {
   const ModelSummary& s = d.model->summary();
   std::ostringstream out;

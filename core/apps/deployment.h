@@ -27,6 +27,10 @@ Result<Manifest> manifest_from_args(const Args& args);
 void discover_plugins(const Manifest& manifest, const Args& args, PluginHost& host);
 
 struct Deployment {
+  // Front ends stop first; then the engine ends, delivering its last events to front ends that
+  // still exist (stopped, so they only record them); then the front ends go.
+  ~Deployment();
+
   Manifest manifest;
   std::unique_ptr<PluginHost> host;
   std::unique_ptr<WeightSource> weights;  // outlives the model built from it

@@ -179,7 +179,7 @@ class StdinFrontend final : public Frontend {
     std::int64_t n = 0;
     while (!stopping_ && std::getline(std::cin, line)) {
       ++n;
-      if (line.empty()) continue;
+      if (line.empty() || stopping_) continue;
       auto answer = std::make_shared<Answer>();
       answer->line = n;
       {
@@ -203,7 +203,7 @@ class StdinFrontend final : public Frontend {
     std::string line;
     std::cout << "plexus> " << std::flush;
     while (!stopping_ && std::getline(std::cin, line)) {
-      if (line == "/exit") break;
+      if (stopping_ || line == "/exit") break;
       if (line == "/reset") {
         history = json::array();
         std::cout << "(conversation reset)\nplexus> " << std::flush;
