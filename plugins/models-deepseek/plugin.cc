@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "activation_size.h"
+#include "deepseek_model.h"
 #include "dense_model.h"
 #include "model_config.h"
 #include "parameter_count.h"
@@ -35,11 +36,7 @@ class DeepseekFamilyModel final : public Model {
 Result<std::unique_ptr<Model>> create(const ModelContext& context) {
   PLEXUS_ASSIGN_OR_RETURN(ModelConfig config, parse_model_config(*context.hf_config));
   if (context.weights) {
-    if (config.mla || config.moe) {
-      return Status::unsupported(config.architecture +
-                                 " (MLA/MoE) cannot run yet: only its plan and parameter counts "
-                                 "are available in this build");
-    }
+    if (config.mla) return DeepseekModel::load(config, context);
     return DenseModel::load(config, context);
   }
   return std::unique_ptr<Model>(new DeepseekFamilyModel(std::move(config)));

@@ -21,7 +21,7 @@ SIZE_BUDGET = 5 * 1024 * 1024
 DTYPES = {"F32": np.float32, "I32": np.int32, "BF16": None, "F16": np.float16}
 TINY_CASES = ("llama_basic", "llama_gqa_tied", "llama_linear_rope", "llama_dynamic_rope",
               "llama3_rope", "llama_yarn_rope", "qwen2_bias", "deepseek_v2_lite_like",
-              "deepseek_v3_like")
+              "deepseek_v3_like", "deepseek_v2_greedy")
 MIN_MARGIN = 1e-3
 
 

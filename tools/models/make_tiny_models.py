@@ -168,6 +168,20 @@ def case_specs():
              "routed_scaling_factor 2.5, dense layer 0, yarn with mscale 1 / mscale_all_dim 0.8 "
              "(so cos/sin carry an attention factor != 1 and the softmax scale an mscale^2); "
              "original_max_position_embeddings 64 puts rope pair 1 in the yarn ramp (blended)")
+
+    v2g = dict(DEEPSEEK_MLA)
+    v2g.update(num_hidden_layers=2, first_k_dense_replace=1, q_lora_rank=32, n_routed_experts=8,
+               n_shared_experts=1, num_experts_per_tok=2, topk_method="greedy", n_group=1,
+               topk_group=1, norm_topk_prob=False, routed_scaling_factor=1.0,
+               max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=10000.0)
+    specs["deepseek_v2_greedy"] = dict(
+        arch="DeepseekV2ForCausalLM", config=v2g, dtype="bfloat16", seed=1010, layout="hub",
+        rope_scaling=None, hub_extra={"scoring_func": "softmax", "moe_layer_freq": 1},
+        note="DeepseekV2 with q_lora_rank 32 (as the full V2), plain softmax top-2 'greedy' "
+             "routing over 8 experts (V2-Lite's router) + 1 shared, routed_scaling_factor 1, "
+             "dense layer 0, no rope scaling (softmax scale "
+             "qk_head_dim^-0.5 alone)")
+
     return specs
 
 
