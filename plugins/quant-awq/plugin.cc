@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "awq_config.h"
+#include "awq_linear.h"
 #include "plexus/plugin.h"
 
 namespace plexus::awq {
@@ -18,12 +19,16 @@ class AwqScheme final : public QuantScheme {
   }
   const QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return config_.bytes_per_weight(); }
-  bool is_quantized(std::string_view module) const override { return config_.is_quantized(module); }
+  bool is_quantized(std::string_view module) const override {
+    // AWQ packs the decoder layers' projections only: lm_head (or a tied embedding) stays dense.
+    return module != "lm_head" && !module.ends_with("embed_tokens") && config_.is_quantized(module);
+  }
+  // One Linear per call: a MoE model builds each expert's projections this way too.
   Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
-                                                const WeightSource&) const override {
-    return Status::unsupported(spec.prefix +
-                               ": AWQ kernels are not in this build yet; use the "
-                               "unquantized checkpoint for now");
+                                                const WeightSource& weights) const override {
+    PLEXUS_ASSIGN_OR_RETURN(std::unique_ptr<AwqLinear> linear,
+                            AwqLinear::load(config_, spec, weights));
+    return std::unique_ptr<Linear>(std::move(linear));
   }
 
  private:

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "gptq_config.h"
+#include "gptq_linear.h"
 #include "plexus/plugin.h"
 
 namespace plexus::gptq {
@@ -19,12 +20,16 @@ class GptqScheme final : public QuantScheme {
   }
   const QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return config_.bytes_per_weight(); }
-  bool is_quantized(std::string_view module) const override { return config_.is_quantized(module); }
+  bool is_quantized(std::string_view module) const override {
+    // A tied lm_head is the embedding table, which GPTQ never packs.
+    return !module.ends_with("embed_tokens") && config_.is_quantized(module);
+  }
+  // One Linear per call: a MoE model builds each expert's projections this way too.
   Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
-                                                const WeightSource&) const override {
-    return Status::unsupported(spec.prefix +
-                               ": GPTQ kernels are not in this build yet; use the "
-                               "unquantized checkpoint for now");
+                                                const WeightSource& weights) const override {
+    PLEXUS_ASSIGN_OR_RETURN(std::unique_ptr<GptqLinear> linear,
+                            GptqLinear::load(config_, spec, weights));
+    return std::unique_ptr<Linear>(std::move(linear));
   }
 
  private:

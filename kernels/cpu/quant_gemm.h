@@ -1,0 +1,79 @@
+// Packed 4/8-bit weights (AWQ GEMM and GPTQ layouts) multiplied without unpacking them first:
+// y = x W^T (+ bias), the HF Linear layout, with W dequantised on the fly.
+//
+// A QuantMatrix describes a [K in, N out] weight as its checkpoint stores it: integer codes q,
+// per-group zeros z and f16 scales s, W[n][k] = (q[k][n] - z[g][n]) * s[g][n], g = k / group_size
+// (groups are contiguous runs of rows; act-order checkpoints are sorted by the caller first).
+//
+// Batch invariance (as gemm.h): every y[m][n] follows one fixed sequence of float operations,
+// whatever M is, which rows share the call, the thread count and the CPU variant (generic, AVX2,
+// AVX-512 give bit-identical results). Work is split over N only. The sequence, per row m and
+// column n, with all values in f32:
+//   out = +0
+//   for each group g in order:
+//     a = +0;  for k in g ascending: a = fma(x[k], float(q[k][n]), a)
+//     sx = +0; for k in g ascending: sx = sx + x[k]
+//     out = fma(s[g][n], fma(-float(z[g][n]), sx, a), out)
+//   y = out (+ bias[n])
+// i.e. sum_k x[k] (q - z) s with the zero and the scale applied once per group.
+//
+// Errors: a malformed QuantMatrix (bad bits, sizes not divisible by the packing, null pointers)
+// is InvalidArgument naming the problem; nothing is written then.
+// Thread safety: reentrant; `pool` (default: default_thread_pool()) is used for the fan-out.
+#pragma once
+
+#include <cstdint>
+
+#include "plexus/status.h"
+#include "thread_pool.h"
+
+namespace plexus::kernels {
+
+enum class QuantLayout : std::uint8_t {
+  // AWQ GEMM: codes [K, N/8] u32; bits 4i..4i+3 of word c hold column 8c + kAwqOrder[i].
+  // zeros [groups, N/8] u32, packed the same way. 4-bit only.
+  kAwqGemm,
+  // GPTQ: codes [K*bits/32, N] u32; word r of column n holds rows r*(32/bits) + j at bit
+  // bits*j. zeros [groups, N*bits/32] u32 hold consecutive columns the same way. 4 or 8 bits.
+  kGptq,
+};
+
+// Which column nibble i of an AWQ word holds: AWQ's interleaved packing order.
+inline constexpr int kAwqOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+
+struct QuantMatrix {
+  QuantLayout layout = QuantLayout::kGptq;
+  int bits = 4;
+  std::int64_t n = 0;           // out features
+  std::int64_t k = 0;           // in features
+  std::int64_t group_size = 0;  // rows per group (1..k); the last group may be shorter
+  const std::uint32_t* codes = nullptr;
+  const std::uint32_t* zeros = nullptr;
+  const std::uint16_t* scales = nullptr;  // f16 bits, [groups, n]
+
+  std::int64_t groups() const { return group_size > 0 ? (k + group_size - 1) / group_size : 0; }
+};
+
+// InvalidArgument unless `w` is consistent: bits 4 (AWQ) or 4/8 (GPTQ), N a multiple of 8
+// (AWQ) or 32/bits (GPTQ zeros), K a multiple of 32/bits (GPTQ), group_size a multiple of
+// 32/bits (GPTQ) in 1..K, pointers set when sizes are non-zero.
+Status check_quant_matrix(const QuantMatrix& w);
+
+// The stored code at (row, col) and the stored zero of (group, col).
+int quant_code(const QuantMatrix& w, std::int64_t row, std::int64_t col);
+int quant_zero(const QuantMatrix& w, std::int64_t group, std::int64_t col);
+
+// Readable reference: out[n * K + k] = float(q - z) * float(s), exact in f32 (a small integer
+// times an f16). Rounded to f16 it is what AWQ/GPTQ libraries compute in half precision.
+Status quant_dequantize_reference(const QuantMatrix& w, float* out);
+
+// The fused kernel (own AVX-512 / AVX2 / generic code, chosen at run time): x [M, K] f32,
+// bias [N] f32 or null, y [M, N] f32.
+Status quant_gemm(const float* x, const QuantMatrix& w, const float* bias, float* y, std::int64_t M,
+                  ThreadPool* pool = nullptr);
+
+// Oracle: dequantises with quant_dequantize_reference, then double accumulation in index order.
+Status quant_gemm_reference(const float* x, const QuantMatrix& w, const float* bias, float* y,
+                            std::int64_t M);
+
+}  // namespace plexus::kernels

@@ -1,0 +1,193 @@
+// quant_gemm against its reference, on matrices packed here straight from the AWQ / GPTQ layout
+// descriptions (docs: shared FORMATS.md), and its batch-invariance and cross-ISA promises.
+#include "quant_gemm.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cpu_features.h"
+#include "plexus/dtype.h"
+#include "quant_gemm_blocks.h"
+
+namespace plexus::kernels {
+namespace {
+
+// A random packed matrix with its unpacked codes/zeros kept for checking.
+struct Packed {
+  QuantMatrix m;
+  std::vector<std::uint32_t> codes, zeros;
+  std::vector<std::uint16_t> scales;
+  std::vector<int> q;  // [K][N]
+  std::vector<int> z;  // [groups][N]
+};
+
+Packed make(QuantLayout layout, int bits, std::int64_t n, std::int64_t k, std::int64_t group,
+            std::uint32_t seed) {
+  Packed p;
+  p.m.layout = layout;
+  p.m.bits = bits;
+  p.m.n = n;
+  p.m.k = k;
+  p.m.group_size = group;
+  const std::int64_t groups = p.m.groups();
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> code(0, (1 << bits) - 1);
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  p.q.resize(std::size_t(k * n));
+  p.z.resize(std::size_t(groups * n));
+  for (int& v : p.q) v = code(rng);
+  for (int& v : p.z) v = code(rng);
+  for (std::int64_t i = 0; i < groups * n; ++i) p.scales.push_back(f32_to_f16(scale(rng)));
+  const int per = 32 / bits;
+  if (layout == QuantLayout::kAwqGemm) {
+    // Word c of a row: bits 4i.. hold column 8c + order[i].
+    const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+    auto pack_rows = [&](const std::vector<int>& v, std::int64_t rows) {
+      std::vector<std::uint32_t> out(std::size_t(rows * n / 8), 0);
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < n / 8; ++c)
+          for (int i = 0; i < 8; ++i)
+            out[r * (n / 8) + c] |= std::uint32_t(v[r * n + 8 * c + order[i]]) << (4 * i);
+      return out;
+    };
+    p.codes = pack_rows(p.q, k);
+    p.zeros = pack_rows(p.z, groups);
+  } else {
+    // Codes: word r of column c holds rows r*per + j at bits*j. Zeros: consecutive columns.
+    p.codes.assign(std::size_t(k / per * n), 0);
+    for (std::int64_t r = 0; r < k; ++r)
+      for (std::int64_t c = 0; c < n; ++c)
+        p.codes[(r / per) * n + c] |= std::uint32_t(p.q[r * n + c]) << (bits * (r % per));
+    p.zeros.assign(std::size_t(groups * n / per), 0);
+    for (std::int64_t g = 0; g < groups; ++g)
+      for (std::int64_t c = 0; c < n; ++c)
+        p.zeros[g * (n / per) + c / per] |= std::uint32_t(p.z[g * n + c]) << (bits * (c % per));
+  }
+  p.m.codes = p.codes.data();
+  p.m.zeros = p.zeros.data();
+  p.m.scales = p.scales.data();
+  return p;
+}
+
+std::vector<float> random_x(std::int64_t rows, std::int64_t k, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> x(std::size_t(rows * k));
+  for (float& v : x) v = d(rng);
+  return x;
+}
+
+struct Case {
+  QuantLayout layout;
+  int bits;
+  std::int64_t n, k, group;
+};
+
+// N values leave tails after the 64- and 128-column blocks; group = K is "group_size -1".
+const Case kCases[] = {
+    {QuantLayout::kAwqGemm, 4, 200, 96, 32}, {QuantLayout::kAwqGemm, 4, 256, 128, 128},
+    {QuantLayout::kAwqGemm, 4, 64, 64, 64},  {QuantLayout::kGptq, 4, 200, 96, 32},
+    {QuantLayout::kGptq, 4, 136, 256, 64},   {QuantLayout::kGptq, 4, 128, 72, 72},
+    {QuantLayout::kGptq, 8, 132, 96, 32},    {QuantLayout::kGptq, 8, 256, 128, 128},
+    {QuantLayout::kGptq, 4, 128, 112, 32},  // last group shorter (112 = 3*32 + 16)
+};
+
+TEST(QuantGemm, UnpacksWhatWasPacked) {
+  for (const Case& c : kCases) {
+    Packed p = make(c.layout, c.bits, c.n, c.k, c.group, 1);
+    ASSERT_TRUE(check_quant_matrix(p.m).ok()) << check_quant_matrix(p.m).to_string();
+    for (std::int64_t r = 0; r < c.k; ++r)
+      for (std::int64_t col = 0; col < c.n; ++col)
+        ASSERT_EQ(quant_code(p.m, r, col), p.q[r * c.n + col]) << r << "," << col;
+    for (std::int64_t g = 0; g < p.m.groups(); ++g)
+      for (std::int64_t col = 0; col < c.n; ++col)
+        ASSERT_EQ(quant_zero(p.m, g, col), p.z[g * c.n + col]);
+    std::vector<float> w(std::size_t(c.n * c.k));
+    ASSERT_TRUE(quant_dequantize_reference(p.m, w.data()).ok());
+    const std::int64_t k = c.k - 1, col = c.n - 1, g = k / c.group;
+    EXPECT_EQ(w[col * c.k + k],
+              float(p.q[k * c.n + col] - p.z[g * c.n + col]) * f16_to_f32(p.scales[g * c.n + col]));
+  }
+}
+
+TEST(QuantGemm, MatchesTheReferenceOnEveryIsa) {
+  ThreadPool pool(3);
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(std::to_string(int(c.layout)) + " bits " + std::to_string(c.bits) + " N " +
+                 std::to_string(c.n) + " K " + std::to_string(c.k));
+    Packed p = make(c.layout, c.bits, c.n, c.k, c.group, 7);
+    const std::int64_t M = 5;
+    const std::vector<float> x = random_x(M, c.k, 3);
+    std::vector<float> bias(std::size_t(c.n));
+    for (std::int64_t i = 0; i < c.n; ++i) bias[i] = 0.01f * float(i % 7);
+    std::vector<float> want(std::size_t(M * c.n));
+    ASSERT_TRUE(quant_gemm_reference(x.data(), p.m, bias.data(), want.data(), M).ok());
+    std::vector<float> first;
+    for (CpuIsa isa : {CpuIsa::kGeneric, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+      if (!cpu_supports(isa)) continue;
+      SCOPED_TRACE(std::string(cpu_isa_name(isa)));
+      std::vector<float> got(std::size_t(M * c.n), -1.0f);
+      ASSERT_TRUE(
+          internal::quant_gemm_isa(isa, x.data(), p.m, bias.data(), got.data(), M, pool).ok());
+      for (std::int64_t m = 0; m < M; ++m) {
+        float scale = 0;
+        for (std::int64_t n = 0; n < c.n; ++n)
+          scale = std::max(scale, std::fabs(want[m * c.n + n]));
+        for (std::int64_t n = 0; n < c.n; ++n) {
+          ASSERT_NEAR(got[m * c.n + n], want[m * c.n + n], 1e-5f * scale) << m << "," << n;
+        }
+      }
+      // Every variant follows the same float sequence: bit-identical results.
+      if (first.empty()) {
+        first = got;
+      } else {
+        ASSERT_EQ(0, std::memcmp(first.data(), got.data(), got.size() * sizeof(float)));
+      }
+    }
+  }
+}
+
+TEST(QuantGemm, RowsDoNotDependOnTheBatchOrTheThreads) {
+  for (const Case& c : kCases) {
+    Packed p = make(c.layout, c.bits, c.n, c.k, c.group, 11);
+    const std::int64_t M = 9;
+    const std::vector<float> x = random_x(M, c.k, 5);
+    ThreadPool one(1), three(3);
+    std::vector<float> batch(std::size_t(M * c.n)), alone(std::size_t(c.n));
+    ASSERT_TRUE(quant_gemm(x.data(), p.m, nullptr, batch.data(), M, &three).ok());
+    for (std::int64_t m = 0; m < M; ++m) {
+      ASSERT_TRUE(quant_gemm(x.data() + m * c.k, p.m, nullptr, alone.data(), 1, &one).ok());
+      ASSERT_EQ(0, std::memcmp(alone.data(), batch.data() + m * c.n, alone.size() * 4)) << m;
+    }
+  }
+}
+
+TEST(QuantGemm, RefusesMalformedMatrices) {
+  Packed p = make(QuantLayout::kGptq, 4, 64, 64, 32, 1);
+  QuantMatrix bad = p.m;
+  bad.bits = 3;
+  EXPECT_EQ(check_quant_matrix(bad).message(),
+            "quant_gemm: 3-bit codes are not supported for this layout");
+  bad = p.m;
+  bad.k = 60;
+  EXPECT_EQ(check_quant_matrix(bad).message(),
+            "quant_gemm: 4-bit GPTQ needs K, N and the group size divisible by 8, got [N=64, "
+            "K=60] group 32");
+  bad = p.m;
+  bad.layout = QuantLayout::kAwqGemm;
+  bad.n = 12;
+  EXPECT_EQ(check_quant_matrix(bad).message(),
+            "quant_gemm: AWQ needs N divisible by 8, got [N=12, K=64]");
+  bad = p.m;
+  bad.zeros = nullptr;
+  std::vector<float> x(64), y(64);
+  EXPECT_FALSE(quant_gemm(x.data(), bad, nullptr, y.data(), 1).ok());
+}
+
+}  // namespace
+}  // namespace plexus::kernels

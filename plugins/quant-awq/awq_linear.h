@@ -1,0 +1,48 @@
+// An AWQ (GEMM layout) linear layer kept packed in memory and multiplied by the fused CPU kernel
+// (kernels/cpu/quant_gemm.h).
+//
+// Contract:
+// - Loads `<prefix>.qweight` I32 [K, N/8], `.qzeros` I32 [K/G, N/8], `.scales` F16 [K/G, N]
+//   (G = group_size, or K for -1) and `.bias` when the spec asks for one; any other dtype or
+//   shape is InvalidArgument naming the tensor. Zeros are used as stored:
+//   W[k][n] = (q - z) * s.
+// - Tensor parallel: a column split needs out_features / world divisible by 8 (8 columns per
+//   int32); a row split needs whole groups per rank (any split of whole words for G = -1, where
+//   each rank keeps the one group's scales and zeros).
+// Thread safety: immutable after load; forward may run concurrently.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "awq_config.h"
+#include "kernels/cpu/quant_gemm.h"
+#include "plexus/linear.h"
+#include "plexus/weight_source.h"
+
+namespace plexus::awq {
+
+class AwqLinear final : public Linear {
+ public:
+  static Result<std::unique_ptr<AwqLinear>> load(const AwqConfig& config, const LinearSpec& spec,
+                                                 const WeightSource& weights);
+
+  Status forward(const float* x, std::int64_t rows, float* y) const override;
+  std::int64_t in_features() const override { return matrix_.k; }
+  std::int64_t out_features() const override { return matrix_.n; }
+  std::size_t resident_bytes() const override;
+
+  // The layer's weight by the reference dequantisation, f32 [out, in]. For tests.
+  Status dequantize_reference(float* out) const;
+
+ private:
+  AwqLinear() = default;
+
+  std::vector<std::uint32_t> qweight_;
+  std::vector<std::uint32_t> qzeros_;
+  std::vector<std::uint16_t> scales_;
+  std::vector<float> bias_;
+  kernels::QuantMatrix matrix_;
+};
+
+}  // namespace plexus::awq

@@ -1,0 +1,132 @@
+// AwqLinear against GPTQModel's own AWQ numbers (tests/fixtures/quant/awq_*, made by
+// tools/quant/make_quant_fixtures.py): the dequantised weights bit for bit in f16, the fused
+// kernel against the reference, tensor-parallel slices, the model's logits against transformers,
+// and the refusals.
+#include "awq_linear.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "quant_fixture_test_util.h"
+
+namespace plexus::awq {
+namespace {
+
+using quant_test::Variant;
+
+const std::string kVariants[] = {"awq_g32", "awq_gm1"};
+// down_proj: in = intermediate 256, out = hidden 128.
+const char* const kModule = "model.layers.1.mlp.down_proj";
+constexpr std::int64_t kIn = 256, kOut = 128;
+
+class AwqFixture : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(v_.open(GetParam()).ok());
+    auto c = parse_awq_config(v_.qconfig);
+    ASSERT_TRUE(c.ok()) << c.status().to_string();
+    config_ = *c;
+  }
+  Result<std::unique_ptr<AwqLinear>> load(ShardKind shard = ShardKind::kNone, int rank = 0,
+                                          int world = 1) {
+    return AwqLinear::load(config_, LinearSpec{kModule, kIn, kOut, false, shard, rank, world},
+                           *v_.weights);
+  }
+  Variant v_;
+  AwqConfig config_;
+};
+
+TEST_P(AwqFixture, DequantisationEqualsGptqModelsExactly) {
+  auto l = load();
+  ASSERT_TRUE(l.ok()) << l.status().to_string();
+  std::vector<float> w(std::size_t(kIn * kOut));
+  ASSERT_TRUE((*l)->dequantize_reference(w.data()).ok());
+  EXPECT_EQ(quant_test::count_f16_mismatches(v_.ref, kModule, w), 0);
+}
+
+TEST_P(AwqFixture, FusedKernelMatchesTheReferenceAndIgnoresTheBatch) {
+  auto l = load();
+  ASSERT_TRUE(l.ok()) << l.status().to_string();
+  std::vector<float> w(std::size_t(kIn * kOut));
+  ASSERT_TRUE((*l)->dequantize_reference(w.data()).ok());
+  const std::int64_t M = 4;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d;
+  std::vector<float> x(std::size_t(M * kIn)), y(std::size_t(M * kOut)),
+      one(static_cast<std::size_t>(kOut));
+  for (float& f : x) f = d(rng);
+  ASSERT_TRUE((*l)->forward(x.data(), M, y.data()).ok());
+  for (std::int64_t m = 0; m < M; ++m) {
+    std::vector<float> want(static_cast<std::size_t>(kOut));
+    for (std::int64_t n = 0; n < kOut; ++n) {
+      double s = 0;
+      for (std::int64_t k = 0; k < kIn; ++k) s += double(x[m * kIn + k]) * w[n * kIn + k];
+      want[n] = float(s);
+    }
+    EXPECT_LT(quant_test::row_relative_error({y.data() + m * kOut, std::size_t(kOut)}, want), 1e-5);
+    ASSERT_TRUE((*l)->forward(x.data() + m * kIn, 1, one.data()).ok());
+    EXPECT_EQ(0, std::memcmp(one.data(), y.data() + m * kOut, kOut * sizeof(float)));
+  }
+}
+
+TEST_P(AwqFixture, ColumnAndRowSlicesRebuildTheLayer) {
+  auto full = load();
+  ASSERT_TRUE(full.ok());
+  std::vector<float> x(kIn), y(kOut), part(kOut);
+  for (std::int64_t k = 0; k < kIn; ++k) x[k] = std::sin(0.37f * float(k));
+  ASSERT_TRUE((*full)->forward(x.data(), 1, y.data()).ok());
+  for (int rank = 0; rank < 2; ++rank) {
+    auto col = load(ShardKind::kColumn, rank, 2);
+    ASSERT_TRUE(col.ok()) << col.status().to_string();
+    ASSERT_EQ((*col)->out_features(), kOut / 2);
+    ASSERT_TRUE((*col)->forward(x.data(), 1, part.data()).ok());
+    EXPECT_EQ(0, std::memcmp(part.data(), y.data() + rank * kOut / 2, kOut / 2 * sizeof(float)));
+  }
+  std::vector<float> sum(kOut, 0.0f);
+  for (int rank = 0; rank < 2; ++rank) {
+    auto r = load(ShardKind::kRow, rank, 2);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    ASSERT_EQ((*r)->in_features(), kIn / 2);
+    ASSERT_TRUE((*r)->forward(x.data() + rank * kIn / 2, 1, part.data()).ok());
+    for (std::int64_t n = 0; n < kOut; ++n) sum[n] += part[n];
+  }
+  EXPECT_LT(quant_test::row_relative_error(sum, y), 1e-5);
+}
+
+TEST_P(AwqFixture, TinyLlamaLogitsMatchTransformers) {
+  quant_test::QuantModel qm;
+  Status s = qm.build("quant-awq", v_);
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  quant_test::expect_prefill_matches(*qm.model, v_.ref, 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(GptqModelCheckpoints, AwqFixture, ::testing::ValuesIn(kVariants));
+
+TEST(AwqLinear, RefusalsNameTheTensorAndTheFix) {
+  Variant v;
+  ASSERT_TRUE(v.open("awq_g32").ok());
+  AwqConfig config = *parse_awq_config(v.qconfig);
+  auto wrong = AwqLinear::load(config, LinearSpec{kModule, kIn, 256}, *v.weights);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "model.layers.1.mlp.down_proj.qweight is I32 [256, 16]; 4-bit AWQ with group_size 32 "
+            "and in/out features 256/256 needs I32 [256, 32]");
+  auto cut = AwqLinear::load(config, LinearSpec{kModule, kIn, kOut, false, ShardKind::kRow, 1, 16},
+                             *v.weights);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(
+      cut.status().message(),
+      "model.layers.1.mlp.down_proj: a row-parallel split of 256 inputs into 16 parts of 16 "
+      "cuts its groups of 32 rows; use a tensor_parallel_size that divides the group count 8");
+  auto narrow = AwqLinear::load(
+      config, LinearSpec{kModule, kIn, kOut, false, ShardKind::kColumn, 0, 32}, *v.weights);
+  ASSERT_FALSE(narrow.ok());
+  EXPECT_EQ(narrow.status().message(),
+            "model.layers.1.mlp.down_proj: a column-parallel split of 128 outputs into 32 parts "
+            "needs parts divisible by 8 (AWQ packs 8 columns per int32); use another "
+            "tensor_parallel_size");
+}
+
+}  // namespace
+}  // namespace plexus::awq
