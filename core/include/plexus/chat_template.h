@@ -67,8 +67,9 @@ class ChatTemplate {
 // or, in the list form [{"name": ..., "template": ...}], the one named "default".
 Result<std::string> chat_template_from_tokenizer_config(const boost::json::object& config);
 
-// Reads <model_dir>/tokenizer_config.json and returns its chat template (as above). NotFound
-// when the file or the key is missing, Corruption when the file is not JSON.
+// The chat template of a Hugging Face model folder: <model_dir>/chat_template.jinja when it
+// exists (as transformers saves it, and prefers it), else tokenizer_config.json's (as above).
+// NotFound when neither has one, Corruption when the config is not JSON.
 Result<std::string> find_chat_template(const std::filesystem::path& model_dir);
 
 }  // namespace plexus

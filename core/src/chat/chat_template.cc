@@ -73,6 +73,12 @@ Result<std::string> chat_template_from_tokenizer_config(const boost::json::objec
 }
 
 Result<std::string> find_chat_template(const std::filesystem::path& model_dir) {
+  // transformers (4.43 and later) saves the template beside the config, and prefers that file.
+  if (std::ifstream jinja(model_dir / "chat_template.jinja", std::ios::binary); jinja) {
+    std::ostringstream text;
+    text << jinja.rdbuf();
+    return text.str();
+  }
   const std::filesystem::path path = model_dir / "tokenizer_config.json";
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::not_found("cannot open " + path.string());

@@ -83,6 +83,14 @@ TEST_F(FindChatTemplateTest, ReadsTheStringForm) {
   EXPECT_EQ(*t, "{{ bos_token }}hi");
 }
 
+TEST_F(FindChatTemplateTest, TheJinjaFileWinsOverTheConfig) {
+  write_config(R"({"chat_template": "from config"})");
+  std::ofstream(dir_ / "chat_template.jinja", std::ios::binary) << "{{ messages[0].content }}";
+  Result<std::string> t = find_chat_template(dir_);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  EXPECT_EQ(*t, "{{ messages[0].content }}");
+}
+
 TEST_F(FindChatTemplateTest, PicksDefaultFromTheListForm) {
   write_config(R"({"chat_template": [{"name": "tool_use", "template": "T"},
                                       {"name": "default", "template": "D"}]})");
