@@ -2,8 +2,8 @@
 //
 // Contract:
 // - Every method but `post` runs on the server's I/O thread; engine callbacks (on the engine
-//   thread) reach it through `post`. Answering after the exchange ended, or to a client that left, is a
-//   no-op.
+//   thread) reach it through `post`. Answering after the exchange ended, or to a client that left,
+//   is a no-op.
 // - An exchange ends with exactly one `respond`, or with `start_stream` ... `end_stream`. After
 //   it ends, the connection reads its next request (keep-alive) or closes.
 // - `on_disconnect` runs (once, on the I/O thread) when the client goes away or stops reading

@@ -35,6 +35,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   std::thread thread;
   std::atomic<int> open_connections{0};
+  std::atomic<int> open_exchanges{0};  // requests whose answer is not yet fully written
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable stopped_cv;
@@ -83,7 +84,10 @@ struct HttpServer::Impl {
     Session(Impl& server, tcp::socket socket) : server(server), stream(std::move(socket)) {
       ++server.open_connections;
     }
-    ~Session() override { --server.open_connections; }
+    ~Session() override {
+      if (counted) --server.open_exchanges;
+      --server.open_connections;
+    }
 
     // ---- reading requests ----
     void read() {
@@ -115,6 +119,8 @@ struct HttpServer::Impl {
       keep_alive = request.keep_alive() && !server.stopping;
       head_request = request.method() == bhttp::verb::head;
       active = true;
+      counted = true;
+      ++server.open_exchanges;
       ended = false;
       server.api.handle(request, shared_from_this());
       // A pipelined request already buffered is read when this exchange ends; a watch would
@@ -249,6 +255,8 @@ struct HttpServer::Impl {
 
     // The exchange is over and written: next request, or close.
     void finish() {
+      if (counted) --server.open_exchanges;
+      counted = false;
       active = false;
       streaming = false;
       disconnect = nullptr;
@@ -277,6 +285,7 @@ struct HttpServer::Impl {
     bool keep_alive = false;
     bool head_request = false;
     bool active = false;       // an exchange is open
+    bool counted = false;      // counted in open_exchanges
     bool ended = false;        // its answer is complete (maybe still being written)
     bool watching = false;     // a disconnect-watch read is pending
     bool client_gone = false;  // EOF, reset or a failed write
@@ -337,7 +346,8 @@ void HttpServer::stop() {
   // answers end with finish_reason "abort") and given a moment to be written.
   const auto wait_for = [&s](std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (s.api.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while ((s.api.in_flight() > 0 || s.open_exchanges.load() > 0) &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   };

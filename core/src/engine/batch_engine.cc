@@ -27,6 +27,10 @@ Result<BatchEngine> BatchEngine::create(Model& model, BatchEngineConfig config) 
 Status BatchEngine::check(std::span<const std::int32_t> prompt,
                           const SamplingParams& params) const {
   const auto vocab = std::int32_t(model_->summary().vocab_size);
+  // Admission first: over the context, the message names both the prompt's and max_tokens'
+  // counts (validate() alone would only know max_tokens).
+  PLEXUS_RETURN_IF_ERROR(
+      scheduler_->check_admission(std::int64_t(prompt.size()), params.max_tokens));
   PLEXUS_RETURN_IF_ERROR(validate(params, vocab, int(config_.scheduler.max_model_len)));
   if (!params.stop.empty() && config_.tokenizer == nullptr) {
     return Status::invalid_argument("stop strings need the model's tokenizer, and none is loaded");
@@ -38,7 +42,7 @@ Status BatchEngine::check(std::span<const std::int32_t> prompt,
                                       std::to_string(vocab) + ")");
     }
   }
-  return scheduler_->check_admission(std::int64_t(prompt.size()), params.max_tokens);
+  return Status();
 }
 
 Status BatchEngine::add(RequestId id, std::vector<std::int32_t> prompt, SamplingParams params,

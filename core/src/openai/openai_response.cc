@@ -197,7 +197,9 @@ int http_status_for(const Status& status) {
 std::string openai_error_type(int http_status) {
   switch (http_status) {
     case 400:
+    case 405:
     case 413:
+    case 431:
       return "invalid_request_error";
     case 401:
       return "authentication_error";

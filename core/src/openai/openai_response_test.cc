@@ -104,6 +104,8 @@ TEST(OpenAiResponse, ErrorShapeAndStatus) {
   EXPECT_EQ(http_status_for(Status::unavailable("x")), 503);
   EXPECT_EQ(http_status_for(Status::internal("x")), 500);
   EXPECT_EQ(openai_error_type(429), "rate_limit_error");
+  EXPECT_EQ(openai_error_type(405), "invalid_request_error");
+  EXPECT_EQ(openai_error_type(431), "invalid_request_error");
 }
 
 }  // namespace
