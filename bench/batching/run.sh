@@ -10,6 +10,7 @@
 #   THREADS  (default 2); REPEATS (default 3, medians reported); CONCURRENCY (default "1 8 32")
 #   INPUT_LEN (16) and OUTPUT_LEN (64): short prompts, so decode dominates
 #   MODEL    (default models/SmolLM2-135M-Instruct.Q4_1.gguf, weights kept in f32)
+#   SUMMARIZE_ONLY=1 rewrites RESULTS.md from the JSON of the last run
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PLEXUS=${PLEXUS:-build/bin/plexus}
@@ -25,7 +26,9 @@ mkdir -p "$OUT"
 [[ -f "$MODEL" ]] || { echo "$MODEL is missing: run scripts/fetch-model" >&2; exit 1; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+[[ "${SUMMARIZE_ONLY:-0}" == 1 ]] && load_before=$(cat "$OUT/load_before" 2>/dev/null || echo "?")
 for c in $CONCURRENCY; do
+  [[ "${SUMMARIZE_ONLY:-0}" == 1 ]] && break
   for r in $(seq 1 "$REPEATS"); do
     # Each sequence runs once per repeat: as many prompts as the concurrency, all in flight.
     "$PLEXUS" bench --model "$MODEL" --num-prompts "$c" --concurrency "$c" \
@@ -35,6 +38,12 @@ for c in $CONCURRENCY; do
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ "${SUMMARIZE_ONLY:-0}" == 1 ]]; then
+  load_after=$(cat "$OUT/load_after" 2>/dev/null || echo "?")
+else
+  echo "$load_before" >"$OUT/load_before"
+  echo "$load_after" >"$OUT/load_after"
+fi
 
 python3 - "$OUT" "$CONCURRENCY" "$REPEATS" <<'PY' >bench/batching/RESULTS.md
 import json, os, platform, statistics, subprocess, sys
@@ -42,14 +51,17 @@ out, conc, repeats = sys.argv[1], [int(c) for c in sys.argv[2].split()], int(sys
 def runs(c):
     return [json.load(open(f"{out}/c{c}_r{r}.json")) for r in range(1, repeats + 1)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-rows, base = [], None
+rows, base, base_decode = [], None, None
 for c in conc:
     rs = runs(c)
     tps = statistics.median(r["output_tokens_per_s"] for r in rs)
-    tpot = statistics.median(r["tpot_s"]["p50"] for r in rs) * 1e3
+    tpot = statistics.median(r["tpot_s"]["p50"] for r in rs)
     ttft = statistics.median(r["ttft_s"]["p50"] for r in rs) * 1e3
+    decode = c / tpot  # tokens/s of the decode steps alone: c sequences, one token per TPOT
     base = base or tps
-    rows.append(f"| {c} | {tps:.1f} | {tps / base:.2f}x | {tpot:.1f} | {ttft:.1f} |")
+    base_decode = base_decode or decode
+    rows.append(f"| {c} | {tps:.1f} | {tps / base:.2f}x | {decode:.1f} | {decode / base_decode:.2f}x "
+                f"| {tpot * 1e3:.1f} | {ttft:.1f} |")
 env = os.environ
 print(f"""# Continuous batching: aggregate decode throughput (SmolLM2-135M-Instruct, CPU)
 
@@ -59,11 +71,13 @@ INPUT_LEN={env.get('INPUT_LEN', '16')}, OUTPUT_LEN={env.get('OUTPUT_LEN', '64')}
 `ignore_eos`, f32 weights. Medians over the repeats.
 
 Machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}.
-Load average before / after: {sys.argv[0] and ''}LOAD_BEFORE / LOAD_AFTER (other work on the machine
-slows every row, the single stream most in relative terms only if it is not uniform).
+Load average before / after: LOAD_BEFORE / LOAD_AFTER (1.0 = one core busy with other work).
 
-| concurrent sequences | output tokens/s | vs 1 | TPOT p50 (ms) | TTFT p50 (ms) |
-|---|---|---|---|---|
+"Output tokens/s" is every output token over the wall time (prefill included); "decode
+tokens/s" is N sequences / TPOT p50, the rate of the decode steps alone.
+
+| concurrent sequences | output tokens/s | vs 1 | decode tokens/s | vs 1 | TPOT p50 (ms) | TTFT p50 (ms) |
+|---|---|---|---|---|---|---|
 """ + "\n".join(rows) + """
 
 Goal (issue 5): at 32 sequences at least 8x the single-stream rate.
