@@ -7,7 +7,8 @@
 # Needs build/bin/plexus (Release), ./.venv-e2e (scripts/setup-python-tests) for the client and
 # ./.venv-bench with llama-cpp-python[server] (bench/serving/setup-llama-cpp compiles llama.cpp,
 # ~15 min on 2 cores). Environment: CONCURRENCY (1,8,32), REQUESTS (8,32,64), MAX_TOKENS (128),
-# THREADS (nproc; both servers get this many).
+# THREADS (nproc; both servers get this many), PLEXUS_ARGS (more plexus serve flags, e.g.
+# "--dtype bf16").
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -43,7 +44,7 @@ echo "llama-cpp-python: $("$repo/.venv-bench/bin/python" -c 'import llama_cpp; p
 port=$(free_port)
 log=$(mktemp)
 "$plexus" serve --model "$model" --port "$port" --max-model-len 2048 \
-  --set devices.cpu_kv_cache='"1GiB"' --set devices.threads="$threads" >"$log" 2>&1 &
+  --set devices.cpu_kv_cache='"1GiB"' --set devices.threads="$threads" ${PLEXUS_ARGS:-} >"$log" 2>&1 &
 pid=$!
 wait_up "http://127.0.0.1:$port/health" "$pid" || { cat "$log"; exit 1; }
 status=0
