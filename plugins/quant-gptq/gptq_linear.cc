@@ -107,14 +107,11 @@ Result<std::unique_ptr<GptqLinear>> GptqLinear::load(const GptqConfig& config,
       }
       local_group = kl;  // every rank keeps the one group's scales and zeros
     } else {
-      if (K % world != 0 || kl % G != 0) {
-        return Status::invalid_argument(
-            spec.prefix + ": a row-parallel split of " + str(K) + " inputs into " + str(world) +
-            " parts of " + str(kl) + " cuts its groups of " + str(G) +
-            " rows; use a tensor_parallel_size that divides the group count " + str(groups));
-      }
-      g0 = k0 / G;
-      gl = kl / G;
+      PLEXUS_ASSIGN_OR_RETURN(
+          const quant::GroupRange range,
+          quant::split_whole_groups(spec.prefix, K, world, spec.rank, G, groups));
+      g0 = range.first;
+      gl = range.count;
     }
   }
 

@@ -74,4 +74,17 @@ Result<std::vector<std::int32_t>> read_index(const WeightSource& weights, const 
   return out;
 }
 
+Result<GroupRange> split_whole_groups(const std::string& prefix, std::int64_t K, int world,
+                                      int rank, std::int64_t G, std::int64_t groups) {
+  const std::int64_t kl = K / world;
+  if (K % world != 0 || kl % G != 0) {
+    auto str = [](std::int64_t v) { return std::to_string(v); };
+    return Status::invalid_argument(
+        prefix + ": a row-parallel split of " + str(K) + " inputs into " + str(world) +
+        " parts of " + str(kl) + " cuts its groups of " + str(G) +
+        " rows; use a tensor_parallel_size that divides the group count " + str(groups));
+  }
+  return GroupRange{rank * kl / G, kl / G};
+}
+
 }  // namespace plexus::quant

@@ -42,4 +42,14 @@ Result<std::vector<std::uint16_t>> read_f16(const WeightSource& weights, const s
 Result<std::vector<std::int32_t>> read_index(const WeightSource& weights, const std::string& name,
                                              std::int64_t length, const std::string& needs);
 
+// The groups rank `rank` keeps in a row-parallel split of K inputs (groups of G rows, `groups`
+// of them): {first group, group count}. InvalidArgument naming the layer when a part would cut a
+// group. REQUIRES: groups > 1.
+struct GroupRange {
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+Result<GroupRange> split_whole_groups(const std::string& prefix, std::int64_t K, int world,
+                                      int rank, std::int64_t G, std::int64_t groups);
+
 }  // namespace plexus::quant
