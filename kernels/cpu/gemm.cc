@@ -21,10 +21,16 @@ GemmTilesFn gemm_tiles_for(CpuIsa isa) {
     case CpuIsa::kGeneric:
       break;
   }
-  return gemm_tiles_generic;
+  return gemm_tiles_generic8;
 }
 
-void gemm_parallel(CpuIsa isa, const GemmArgs& a, std::int64_t M, std::int64_t N,
+int gemm_lanes_for(CpuIsa isa) { return isa == CpuIsa::kAvx512 ? 16 : 8; }
+
+GemmTilesFn gemm_tiles_generic_like(CpuIsa isa) {
+  return gemm_lanes_for(isa) == 16 ? gemm_tiles_generic16 : gemm_tiles_generic8;
+}
+
+void gemm_parallel(GemmTilesFn tiles, const GemmArgs& a, std::int64_t M, std::int64_t N,
                    ThreadPool& pool) {
   // Units of at most kBlockM x kBlockN outputs, numbered n-block-major so that a thread's
   // contiguous run of units reuses the same weight rows across row blocks.
@@ -37,7 +43,6 @@ void gemm_parallel(CpuIsa isa, const GemmArgs& a, std::int64_t M, std::int64_t N
   const std::int64_t unit_macs =
       std::min(M, kBlockM) * std::min(N, kBlockN) * std::max<std::int64_t>(a.K, 1);
   const std::int64_t grain = std::max<std::int64_t>(1, kMinMacsPerChunk / unit_macs);
-  const GemmTilesFn tiles = gemm_tiles_for(isa);
   pool.parallel_for(
       m_blocks * n_blocks,
       [&](std::int64_t begin, std::int64_t end) {
@@ -101,9 +106,12 @@ Status gemm(const float* x, const void* w, DType w_dtype, const float* bias, flo
   a.y = y;
   a.ldy = N;
   a.K = K;
-  internal::gemm_parallel(active_cpu_isa(), a, M, N, pool ? *pool : default_thread_pool());
+  internal::gemm_parallel(internal::gemm_tiles_for(active_cpu_isa()), a, M, N,
+                          pool ? *pool : default_thread_pool());
   return Status::ok_status();
 }
+
+int gemm_lanes() { return internal::gemm_lanes_for(active_cpu_isa()); }
 
 Status gemm_reference(const float* x, const void* w, DType w_dtype, const float* bias, float* y,
                       std::int64_t M, std::int64_t N, std::int64_t K) {

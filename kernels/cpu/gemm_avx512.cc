@@ -1,6 +1,6 @@
 // AVX-512 GEMM tiles (this file alone is compiled with -mavx512f -mavx512bw -mavx512vl
 // -mavx512dq -mavx2 -mfma -mf16c; only called after detect_cpu_isa() says the CPU has them).
-// 16 lanes = one register.
+// The 16-lane order of gemm.h: one register per accumulator.
 #include <cstdint>
 
 #include "gemm_tiles.h"
@@ -13,6 +13,7 @@ namespace {
 
 struct Isa {
   using Reg = __m512;
+  static constexpr int kLanes = 16;
   static constexpr int kParts = 1;
   static constexpr int kMr = 4;
   static constexpr int kNr = 4;
@@ -28,7 +29,7 @@ struct Isa {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
   static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
-  static float hsum16(const Reg* a) {
+  static float hsum(const Reg* a) {
     const __m256 lo = _mm512_castps512_ps256(a[0]);
     const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a[0]), 1));
     const __m256 b = _mm256_add_ps(lo, hi);  // lanes j and j + 8
@@ -52,7 +53,7 @@ void gemm_tiles_avx512(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std:
 namespace plexus::kernels::internal {
 void gemm_tiles_avx512(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
                        std::int64_t n1) {
-  gemm_tiles_generic(a, m0, m1, n0, n1);
+  gemm_tiles_generic16(a, m0, m1, n0, n1);
 }
 }  // namespace plexus::kernels::internal
 #endif

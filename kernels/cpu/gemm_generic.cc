@@ -1,6 +1,7 @@
-// The portable GEMM tiles: plain C++ emulating the 16-lane order of gemm.h with std::fma, so a
-// CPU without AVX2 gets the same bits as one with it (slowly; every x86-64 server since 2013 has
-// AVX2). Compiled with the baseline flags.
+// The portable GEMM tiles: plain C++ emulating gemm.h's order with std::fma, in both lane
+// counts, so a CPU without AVX2 still runs batch-invariant (slowly; every x86-64 server since
+// 2013 has AVX2), and tests can check the vector variants against it bit for bit. Compiled with
+// the baseline flags.
 #include <cmath>
 #include <cstdint>
 
@@ -10,9 +11,12 @@
 namespace plexus::kernels::internal {
 namespace {
 
-struct Isa {
+// One float per "register": kParts = L scalar lanes.
+template <int L>
+struct GenericIsa {
   using Reg = float;
-  static constexpr int kParts = 16;
+  static constexpr int kLanes = L;
+  static constexpr int kParts = L;
   static constexpr int kMr = 1;
   static constexpr int kNr = 4;
   static constexpr int kNrOneRow = 4;  // tile width when rows go one at a time (decode)
@@ -22,23 +26,35 @@ struct Isa {
   static Reg load_bf16(const std::uint16_t* p) { return bf16_bits_to_f32(*p); }
   static Reg load_f16(const std::uint16_t* p) { return f16_bits_to_f32(*p); }
   static Reg fma(Reg a, Reg b, Reg c) { return std::fma(a, b, c); }
-  static float hsum16(const Reg* a) {
-    float b[8], c[4];
-    for (int j = 0; j < 8; ++j) b[j] = a[j] + a[j + 8];
-    for (int j = 0; j < 4; ++j) c[j] = b[j] + b[j + 4];
-    const float d0 = c[0] + c[2];
-    const float d1 = c[1] + c[3];
-    return d0 + d1;
+  static float hsum(const Reg* a) {
+    float b[L];
+    for (int j = 0; j < L; ++j) b[j] = a[j];
+    for (int half = L / 2; half >= 2; half /= 2)
+      for (int j = 0; j < half; ++j) b[j] += b[j + half];
+    return b[0] + b[1];
   }
 };
 
+namespace lanes8 {
+using Isa = GenericIsa<8>;
 #include "gemm_tile_loop.inc"
+}  // namespace lanes8
+
+namespace lanes16 {
+using Isa = GenericIsa<16>;
+#include "gemm_tile_loop.inc"
+}  // namespace lanes16
 
 }  // namespace
 
-void gemm_tiles_generic(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
-                        std::int64_t n1) {
-  tiles_any_dtype(a, m0, m1, n0, n1);
+void gemm_tiles_generic8(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
+                         std::int64_t n1) {
+  lanes8::tiles_any_dtype(a, m0, m1, n0, n1);
+}
+
+void gemm_tiles_generic16(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
+                          std::int64_t n1) {
+  lanes16::tiles_any_dtype(a, m0, m1, n0, n1);
 }
 
 }  // namespace plexus::kernels::internal

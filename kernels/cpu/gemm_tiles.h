@@ -24,9 +24,12 @@ struct GemmArgs {
   std::int64_t K = 0;
 };
 
-// Computes rows [m0, m1) and columns [n0, n1) of y on the calling thread.
-void gemm_tiles_generic(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
-                        std::int64_t n1);
+// Computes rows [m0, m1) and columns [n0, n1) of y on the calling thread. The generic tiles
+// come in both orders (8 and 16 lanes); AVX2 runs the 8-lane one, AVX-512 the 16-lane one.
+void gemm_tiles_generic8(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
+                         std::int64_t n1);
+void gemm_tiles_generic16(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
+                          std::int64_t n1);
 void gemm_tiles_avx2(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
                      std::int64_t n1);
 void gemm_tiles_avx512(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std::int64_t n0,
@@ -34,10 +37,14 @@ void gemm_tiles_avx512(const GemmArgs& a, std::int64_t m0, std::int64_t m1, std:
 
 using GemmTilesFn = void (*)(const GemmArgs&, std::int64_t, std::int64_t, std::int64_t,
                              std::int64_t);
-// The tile loop for `isa`. REQUIRES: cpu_supports(isa).
+// The tile loop for `isa`, and the lane count of its order. REQUIRES: cpu_supports(isa).
 GemmTilesFn gemm_tiles_for(CpuIsa isa);
+int gemm_lanes_for(CpuIsa isa);
+// The generic tiles with the order of `isa` (tests compare the two bit for bit).
+GemmTilesFn gemm_tiles_generic_like(CpuIsa isa);
 
-// gemm() with a chosen variant (tests compare variants bit for bit).
-void gemm_parallel(CpuIsa isa, const GemmArgs& a, std::int64_t M, std::int64_t N, ThreadPool& pool);
+// gemm() through the given tiles.
+void gemm_parallel(GemmTilesFn tiles, const GemmArgs& a, std::int64_t M, std::int64_t N,
+                   ThreadPool& pool);
 
 }  // namespace plexus::kernels::internal
