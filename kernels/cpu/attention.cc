@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "attention_units.h"
 #include "gemm_tiles.h"
 
 namespace plexus::kernels {
@@ -112,73 +113,22 @@ Status paged_attention(const PagedKvCache& cache, const float* q, std::int64_t n
   const std::int64_t num_tokens = std::int64_t(seq_of.size());
   if (num_tokens == 0) return Status::ok_status();
 
-  const std::int64_t group = num_heads / cache.num_kv_heads;
-  const std::int64_t hd = cache.head_dim, vd = cache.v_head_dim, bs = cache.block_size;
-  const std::int64_t k_token_stride = cache.num_kv_heads * hd;
-  const std::int64_t v_token_stride = cache.num_kv_heads * vd;
-  const internal::GemmTilesFn score_tiles = internal::gemm_tiles_for(active_cpu_isa());
-
+  internal::AttentionArgs args;
+  args.cache = &cache;
+  args.q = q;
+  args.num_heads = num_heads;
+  args.batch = &batch;
+  args.seq_of = seq_of.data();
+  args.scale = scale;
+  args.out = out;
+  args.score_tiles = internal::gemm_tiles_for(active_cpu_isa());
+  // Both variants give the same bits (attention_units.h); AVX2 is the faster.
+  const auto units = active_cpu_isa() == CpuIsa::kGeneric ? internal::attention_units_generic
+                                                          : internal::attention_units_avx2;
   ThreadPool& p = pool ? *pool : default_thread_pool();
-  // One unit = one query token x one KV head (its `group` query heads share the keys).
-  p.parallel_for(num_tokens * cache.num_kv_heads, [&](std::int64_t begin, std::int64_t end) {
-    std::vector<float> scores(std::size_t(group * bs));
-    std::vector<float> acc(std::size_t(group * vd));
-    std::vector<float> running_max(static_cast<std::size_t>(group)),
-        running_sum(static_cast<std::size_t>(group));
-    for (std::int64_t unit = begin; unit < end; ++unit) {
-      const std::int64_t t = unit / cache.num_kv_heads;
-      const std::int64_t kvh = unit % cache.num_kv_heads;
-      const std::int64_t pos = batch.positions[t];
-      const std::int32_t* table = batch.block_tables + seq_of[t] * batch.max_blocks_per_seq;
-      const float* q_rows = q + (t * num_heads + kvh * group) * hd;
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      std::fill(running_max.begin(), running_max.end(), -std::numeric_limits<float>::infinity());
-      std::fill(running_sum.begin(), running_sum.end(), 0.0f);
-
-      for (std::int64_t blk = 0; blk * bs <= pos; ++blk) {
-        const std::int64_t keys = std::min(bs, pos + 1 - blk * bs);
-        const std::int64_t base_slot = std::int64_t(table[blk]) * bs;
-        internal::GemmArgs a;
-        a.x = q_rows;
-        a.ldx = hd;
-        a.w = cache.k + base_slot * k_token_stride + kvh * hd;
-        a.ldw = k_token_stride;
-        a.w_dtype = DType::kF32;
-        a.y = scores.data();
-        a.ldy = bs;
-        a.K = hd;
-        score_tiles(a, 0, group, 0, keys);
-        const float* v_base = cache.v + base_slot * v_token_stride + kvh * vd;
-
-        for (std::int64_t h = 0; h < group; ++h) {
-          float* s = scores.data() + h * bs;
-          float block_max = -std::numeric_limits<float>::infinity();
-          for (std::int64_t j = 0; j < keys; ++j) {
-            s[j] *= scale;
-            block_max = std::max(block_max, s[j]);
-          }
-          const float new_max = std::max(running_max[h], block_max);
-          const float correction = std::exp(running_max[h] - new_max);
-          float sum = running_sum[h] * correction;
-          float* o = acc.data() + h * vd;
-          for (std::int64_t d = 0; d < vd; ++d) o[d] *= correction;
-          for (std::int64_t j = 0; j < keys; ++j) {
-            const float pj = std::exp(s[j] - new_max);
-            sum += pj;
-            const float* vj = v_base + j * v_token_stride;
-            for (std::int64_t d = 0; d < vd; ++d) o[d] += pj * vj[d];
-          }
-          running_max[h] = new_max;
-          running_sum[h] = sum;
-        }
-      }
-      for (std::int64_t h = 0; h < group; ++h) {
-        float* dst = out + (t * num_heads + kvh * group + h) * vd;
-        const float inv = 1.0f / running_sum[h];
-        for (std::int64_t d = 0; d < vd; ++d) dst[d] = acc[h * vd + d] * inv;
-      }
-    }
-  });
+  // One unit = one query token x one KV head (its query heads share the keys).
+  p.parallel_for(num_tokens * cache.num_kv_heads,
+                 [&](std::int64_t begin, std::int64_t end) { units(args, begin, end); });
   return Status::ok_status();
 }
 

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
+#include "attention_units.h"
+#include "cpu_features.h"
 #include "test_util.h"
 
 namespace plexus::kernels {
@@ -43,8 +47,11 @@ struct Fixture {
 
   // Runs the query tokens (sequence, position) as one batch, grouped by sequence in the order
   // given; returns out [tokens, kHeads, v_head_dim].
+  // `units`, when given, runs every unit on this thread through that variant instead.
   std::vector<float> run(const std::vector<std::pair<int, std::int64_t>>& tokens, bool reference,
-                         ThreadPool* pool = nullptr) {
+                         ThreadPool* pool = nullptr,
+                         void (*units)(const internal::AttentionArgs&, std::int64_t,
+                                       std::int64_t) = nullptr) {
     std::vector<float> q;
     std::vector<std::int64_t> positions, query_start = {0};
     std::vector<std::int32_t> batch_tables;
@@ -64,6 +71,22 @@ struct Fixture {
                           positions.data(), batch_tables.data(), 4};
     std::vector<float> out(positions.size() * kHeads * v_head_dim, -99.0f);
     const float scale = 1.0f / std::sqrt(float(head_dim));
+    if (units != nullptr) {
+      std::vector<std::int64_t> seq_of;
+      for (std::int64_t s = 0; s < b.num_seqs; ++s)
+        seq_of.insert(seq_of.end(), std::size_t(query_start[s + 1] - query_start[s]), s);
+      internal::AttentionArgs a;
+      a.cache = &cache;
+      a.q = q.data();
+      a.num_heads = kHeads;
+      a.batch = &b;
+      a.seq_of = seq_of.data();
+      a.scale = scale;
+      a.out = out.data();
+      a.score_tiles = internal::gemm_tiles_for(active_cpu_isa());
+      units(a, 0, std::int64_t(positions.size()) * kKvHeads);
+      return out;
+    }
     const Status st = reference
                           ? paged_attention_reference(cache, q.data(), kHeads, b, scale, out.data())
                           : paged_attention(cache, q.data(), kHeads, b, scale, out.data(), pool);
@@ -104,6 +127,32 @@ TEST(PagedAttention, OutputIsBatchChunkAndThreadInvariant) {
   EXPECT_TRUE(testing::bitwise_equal(chunked.data() + 4 * row, want, row));
   // And sequence 1's decode token matches its row of the full prefill.
   EXPECT_TRUE(testing::bitwise_equal(chunked.data(), full.data() + (10 + 6) * row, row));
+}
+
+// The AVX2 build of the inner loop gives the generic build's bits (same C++, no contraction,
+// the same exponential), so the variant never changes an answer.
+TEST(PagedAttention, AvxAndGenericUnitsAgreeBitForBit) {
+  if (!cpu_supports(CpuIsa::kAvx2)) {
+    GTEST_SKIP() << "this CPU has no AVX2: only the generic units can run";
+  }
+  Fixture f(37, 29);
+  const auto generic = f.run(full_prefill(), false, nullptr, internal::attention_units_generic);
+  const auto avx2 = f.run(full_prefill(), false, nullptr, internal::attention_units_avx2);
+  EXPECT_TRUE(testing::bitwise_equal(generic.data(), avx2.data(), generic.size()));
+  EXPECT_NE(generic[0], -99.0f);
+}
+
+// The softmax's exponential against libm over its whole domain (x <= 0).
+TEST(ExpNonpositive, MatchesLibmWithinThreeTenthsOfAMillionth) {
+  double worst = 0;
+  for (float x = 0.0f; x >= -87.0f; x -= 0.000731f) {
+    const double want = std::exp(double(x));
+    worst = std::max(worst, std::fabs(internal::exp_nonpositive(x) - want) / want);
+  }
+  EXPECT_LT(worst, 3e-7);
+  EXPECT_EQ(internal::exp_nonpositive(0.0f), 1.0f);
+  EXPECT_LT(internal::exp_nonpositive(-1000.0f), 2e-38f);
+  EXPECT_LT(internal::exp_nonpositive(-std::numeric_limits<float>::infinity()), 2e-38f);
 }
 
 TEST(PagedAttention, RejectsInconsistentInputs) {
