@@ -105,20 +105,52 @@ Status write_kv_cache(const PagedKvCache& cache, const float* k, const float* v,
   return Status::ok_status();
 }
 
+namespace internal {
+
+std::vector<QueryChunk> query_chunks(const PagedAttentionBatch& batch) {
+  std::vector<QueryChunk> chunks;
+  std::vector<std::int64_t> cost;  // query rows x keys they read: the chunk's work
+  for (std::int64_t s = 0; s < batch.num_seqs; ++s) {
+    for (std::int64_t t = batch.query_start[s]; t < batch.query_start[s + 1];
+         t += kAttentionChunkTokens) {
+      const std::int64_t end = std::min(batch.query_start[s + 1], t + kAttentionChunkTokens);
+      chunks.push_back({s, t, end});
+      std::int64_t last = 0;
+      for (std::int64_t i = t; i < end; ++i) last = std::max(last, batch.positions[i]);
+      cost.push_back((end - t) * (last + 1));
+    }
+  }
+  // The pool gives each thread a contiguous range of units, and a causal prefill's late chunks
+  // read many more keys than its early ones. Heaviest, lightest, second heaviest, second
+  // lightest, ...: any contiguous half (or third) then holds about its share of the work.
+  std::vector<std::size_t> by_cost(chunks.size());
+  for (std::size_t i = 0; i < by_cost.size(); ++i) by_cost[i] = i;
+  std::stable_sort(by_cost.begin(), by_cost.end(),
+                   [&](std::size_t x, std::size_t y) { return cost[x] > cost[y]; });
+  std::vector<QueryChunk> balanced;
+  balanced.reserve(chunks.size());
+  for (std::size_t lo = 0, hi = by_cost.size(); lo < hi;) {
+    balanced.push_back(chunks[by_cost[lo++]]);
+    if (lo < hi) balanced.push_back(chunks[by_cost[--hi]]);
+  }
+  return balanced;
+}
+
+}  // namespace internal
+
 Status paged_attention(const PagedKvCache& cache, const float* q, std::int64_t num_heads,
                        const PagedAttentionBatch& batch, float scale, float* out,
                        ThreadPool* pool) {
   PLEXUS_RETURN_IF_ERROR(check_batch(cache, num_heads, batch));
-  const std::vector<std::int64_t> seq_of = row_to_seq(batch);
-  const std::int64_t num_tokens = std::int64_t(seq_of.size());
-  if (num_tokens == 0) return Status::ok_status();
+  const std::vector<internal::QueryChunk> chunks = internal::query_chunks(batch);
+  if (chunks.empty()) return Status::ok_status();
 
   internal::AttentionArgs args;
   args.cache = &cache;
   args.q = q;
   args.num_heads = num_heads;
   args.batch = &batch;
-  args.seq_of = seq_of.data();
+  args.chunks = chunks.data();
   args.scale = scale;
   args.out = out;
   args.score_tiles = internal::gemm_tiles_for(active_cpu_isa());
@@ -126,8 +158,9 @@ Status paged_attention(const PagedKvCache& cache, const float* q, std::int64_t n
   const auto units = active_cpu_isa() == CpuIsa::kGeneric ? internal::attention_units_generic
                                                           : internal::attention_units_avx2;
   ThreadPool& p = pool ? *pool : default_thread_pool();
-  // One unit = one query token x one KV head (its query heads share the keys).
-  p.parallel_for(num_tokens * cache.num_kv_heads,
+  // One unit = one chunk of a sequence's query tokens x one KV head (its query heads share
+  // the keys).
+  p.parallel_for(std::int64_t(chunks.size()) * cache.num_kv_heads,
                  [&](std::int64_t begin, std::int64_t end) { units(args, begin, end); });
   return Status::ok_status();
 }

@@ -72,19 +72,17 @@ struct Fixture {
     std::vector<float> out(positions.size() * kHeads * v_head_dim, -99.0f);
     const float scale = 1.0f / std::sqrt(float(head_dim));
     if (units != nullptr) {
-      std::vector<std::int64_t> seq_of;
-      for (std::int64_t s = 0; s < b.num_seqs; ++s)
-        seq_of.insert(seq_of.end(), std::size_t(query_start[s + 1] - query_start[s]), s);
+      const std::vector<internal::QueryChunk> chunks = internal::query_chunks(b);
       internal::AttentionArgs a;
       a.cache = &cache;
       a.q = q.data();
       a.num_heads = kHeads;
       a.batch = &b;
-      a.seq_of = seq_of.data();
+      a.chunks = chunks.data();
       a.scale = scale;
       a.out = out.data();
       a.score_tiles = internal::gemm_tiles_for(active_cpu_isa());
-      units(a, 0, std::int64_t(positions.size()) * kKvHeads);
+      units(a, 0, std::int64_t(chunks.size()) * kKvHeads);
       return out;
     }
     const Status st = reference
@@ -127,6 +125,45 @@ TEST(PagedAttention, OutputIsBatchChunkAndThreadInvariant) {
   EXPECT_TRUE(testing::bitwise_equal(chunked.data() + 4 * row, want, row));
   // And sequence 1's decode token matches its row of the full prefill.
   EXPECT_TRUE(testing::bitwise_equal(chunked.data(), full.data() + (10 + 6) * row, row));
+}
+
+// A 40-token prefill is cut into chunks of 16 query rows (attention_units.h): every token still
+// gets the bits it gets alone as a decode step, and the reference's values. v_head_dim 45 takes
+// both the 32-column path and the remainder of add_weighted_values.
+TEST(PagedAttention, LongPrefillChunksGiveEachTokenItsDecodeBits) {
+  constexpr std::int64_t kLen = 40, kBs = 4, kKv = 2, kHeads = 6, hd = 24, vd = 45;
+  const std::vector<std::int32_t> table = {3, 7, 0, 11, 5, 9, 1, 8, 2, 10};
+  std::vector<float> k_store(std::size_t(12 * kBs * kKv * hd)),
+      v_store(std::size_t(12 * kBs * kKv * vd));
+  const PagedKvCache cache{k_store.data(), v_store.data(), 12, kBs, kKv, hd, vd};
+  const auto k = testing::random_floats(std::size_t(kLen * kKv * hd), 7, -2, 2);
+  const auto v = testing::random_floats(std::size_t(kLen * kKv * vd), 8);
+  const auto q = testing::random_floats(std::size_t(kLen * kHeads * hd), 9, -2, 2);
+  std::vector<std::int64_t> slots, positions;
+  for (std::int64_t p = 0; p < kLen; ++p) {
+    slots.push_back(std::int64_t(table[p / kBs]) * kBs + p % kBs);
+    positions.push_back(p);
+  }
+  ASSERT_TRUE(write_kv_cache(cache, k.data(), v.data(), kLen, slots.data()).ok());
+  const float scale = 0.2f;
+  const std::int64_t row = kHeads * vd;
+  const std::vector<std::int64_t> all = {0, kLen};
+  const PagedAttentionBatch prefill{1, all.data(), positions.data(), table.data(), 10};
+  std::vector<float> full(std::size_t(kLen * row)), want(full.size());
+  ThreadPool two(2);
+  ASSERT_TRUE(paged_attention(cache, q.data(), kHeads, prefill, scale, full.data(), &two).ok());
+  ASSERT_TRUE(paged_attention_reference(cache, q.data(), kHeads, prefill, scale, want.data()).ok());
+  testing::expect_near_all(full, want, 2e-6f, 2e-5f, "chunked prefill");
+  for (std::int64_t p : {0, 15, 16, 17, 31, 32, 39}) {
+    const std::vector<std::int64_t> one = {0, 1};
+    const PagedAttentionBatch decode{1, one.data(), &positions[p], table.data(), 10};
+    std::vector<float> alone(static_cast<std::size_t>(row));
+    ASSERT_TRUE(
+        paged_attention(cache, q.data() + p * kHeads * hd, kHeads, decode, scale, alone.data())
+            .ok());
+    EXPECT_TRUE(testing::bitwise_equal(alone.data(), full.data() + p * row, std::size_t(row)))
+        << "position " << p;
+  }
 }
 
 // The AVX2 build of the inner loop gives the generic build's bits (same C++, no contraction,

@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <vector>
 
 #include "attention.h"
 #include "cpu_features.h"
@@ -41,18 +42,30 @@ inline float exp_nonpositive(float x) {
   return p * std::bit_cast<float>((ni + 127) << 23);
 }
 
+// A run of query rows [begin, end) of one sequence: the rows one unit takes together.
+struct QueryChunk {
+  std::int64_t seq = 0;
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+};
+// At most this many rows per chunk (prefill gets GEMM tiles; decode has one row per sequence).
+inline constexpr std::int64_t kAttentionChunkTokens = 16;
+// The batch's rows cut into chunks of at most kAttentionChunkTokens, ordered so that contiguous
+// ranges of them carry similar work (the order never changes a result).
+std::vector<QueryChunk> query_chunks(const PagedAttentionBatch& batch);
+
 struct AttentionArgs {
   const PagedKvCache* cache = nullptr;
   const float* q = nullptr;
   std::int64_t num_heads = 0;
   const PagedAttentionBatch* batch = nullptr;
-  const std::int64_t* seq_of = nullptr;  // sequence of each query row
+  const QueryChunk* chunks = nullptr;
   float scale = 1.0f;
   float* out = nullptr;
   GemmTilesFn score_tiles = nullptr;  // the machine's GEMM tiles, for q.k in gemm.h's order
 };
 
-// Units [begin, end): unit u is query token u / num_kv_heads, KV head u % num_kv_heads.
+// Units [begin, end): unit u is chunk u / num_kv_heads, KV head u % num_kv_heads.
 void attention_units_generic(const AttentionArgs& a, std::int64_t begin, std::int64_t end);
 void attention_units_avx2(const AttentionArgs& a, std::int64_t begin, std::int64_t end);
 
