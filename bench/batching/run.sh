@@ -70,7 +70,7 @@ INPUT_LEN={env.get('INPUT_LEN', '16')}, OUTPUT_LEN={env.get('OUTPUT_LEN', '64')}
 `plexus bench` once per concurrency and repeat: N random prompts all in flight, greedy,
 `ignore_eos`, f32 weights. Medians over the repeats.
 
-Machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}.
+Machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}; plexus git GIT_REV.
 Load average before / after: LOAD_BEFORE / LOAD_AFTER (1.0 = one core busy with other work).
 
 "Output tokens/s" is every output token over the wall time (prefill included); "decode
@@ -83,5 +83,12 @@ tokens/s" is N sequences / TPOT p50, the rate of the decode steps alone.
 Goal (issue 5): at 32 sequences at least 8x the single-stream rate.
 """)
 PY
-sed -i "s|LOAD_BEFORE|$load_before|; s|LOAD_AFTER|$load_after|" bench/batching/RESULTS.md
+if [[ "${SUMMARIZE_ONLY:-0}" == 1 ]]; then
+  git_rev=$(cat "$OUT/git_rev" 2>/dev/null || echo "?")
+else
+  git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+  echo "$git_rev" >"$OUT/git_rev"
+fi
+sed -i "s|LOAD_BEFORE|$load_before|; s|LOAD_AFTER|$load_after|; s|GIT_REV|$git_rev|" \
+  bench/batching/RESULTS.md
 cat bench/batching/RESULTS.md
