@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
+#include <cmath>
 
 #include "quant_fixture_test_util.h"
 
@@ -50,48 +50,18 @@ TEST_P(AwqFixture, FusedKernelMatchesTheReferenceAndIgnoresTheBatch) {
   ASSERT_TRUE(l.ok()) << l.status().to_string();
   std::vector<float> w(std::size_t(kIn * kOut));
   ASSERT_TRUE((*l)->dequantize_reference(w.data()).ok());
-  const std::int64_t M = 4;
-  std::mt19937 rng(3);
-  std::normal_distribution<float> d;
-  std::vector<float> x(std::size_t(M * kIn)), y(std::size_t(M * kOut)),
-      one(static_cast<std::size_t>(kOut));
-  for (float& f : x) f = d(rng);
-  ASSERT_TRUE((*l)->forward(x.data(), M, y.data()).ok());
-  for (std::int64_t m = 0; m < M; ++m) {
-    std::vector<float> want(static_cast<std::size_t>(kOut));
-    for (std::int64_t n = 0; n < kOut; ++n) {
-      double s = 0;
-      for (std::int64_t k = 0; k < kIn; ++k) s += double(x[m * kIn + k]) * w[n * kIn + k];
-      want[n] = float(s);
-    }
-    EXPECT_LT(quant_test::row_relative_error({y.data() + m * kOut, std::size_t(kOut)}, want), 1e-5);
-    ASSERT_TRUE((*l)->forward(x.data() + m * kIn, 1, one.data()).ok());
-    EXPECT_EQ(0, std::memcmp(one.data(), y.data() + m * kOut, kOut * sizeof(float)));
-  }
+  quant_test::expect_fused_matches_dequantised(**l, w);
 }
 
 TEST_P(AwqFixture, ColumnAndRowSlicesRebuildTheLayer) {
   auto full = load();
   ASSERT_TRUE(full.ok());
-  std::vector<float> x(kIn), y(kOut), part(kOut);
+  std::vector<float> x(kIn), y(kOut);
   for (std::int64_t k = 0; k < kIn; ++k) x[k] = std::sin(0.37f * float(k));
   ASSERT_TRUE((*full)->forward(x.data(), 1, y.data()).ok());
-  for (int rank = 0; rank < 2; ++rank) {
-    auto col = load(ShardKind::kColumn, rank, 2);
-    ASSERT_TRUE(col.ok()) << col.status().to_string();
-    ASSERT_EQ((*col)->out_features(), kOut / 2);
-    ASSERT_TRUE((*col)->forward(x.data(), 1, part.data()).ok());
-    EXPECT_EQ(0, std::memcmp(part.data(), y.data() + rank * kOut / 2, kOut / 2 * sizeof(float)));
-  }
-  std::vector<float> sum(kOut, 0.0f);
-  for (int rank = 0; rank < 2; ++rank) {
-    auto r = load(ShardKind::kRow, rank, 2);
-    ASSERT_TRUE(r.ok()) << r.status().to_string();
-    ASSERT_EQ((*r)->in_features(), kIn / 2);
-    ASSERT_TRUE((*r)->forward(x.data() + rank * kIn / 2, 1, part.data()).ok());
-    for (std::int64_t n = 0; n < kOut; ++n) sum[n] += part[n];
-  }
-  EXPECT_LT(quant_test::row_relative_error(sum, y), 1e-5);
+  auto load_rank = [&](ShardKind shard, int rank) { return load(shard, rank, 2); };
+  quant_test::expect_column_slices_rebuild(load_rank, x, y);
+  quant_test::expect_row_slices_sum(load_rank, x, y);
 }
 
 TEST_P(AwqFixture, TinyLlamaLogitsMatchTransformers) {

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "engine/single_sequence.h"
 #include "formats/safetensors_reader.h"
 #include "plexus/dtype.h"
+#include "plexus/linear.h"
 #include "plexus/quant.h"
 #include "plexus/weight_source.h"
 #include "plugins/plugin_host.h"
@@ -94,6 +97,60 @@ inline std::int64_t count_f16_mismatches(const Reference& ref, const std::string
     }
   }
   return bad;
+}
+
+// The fused forward of `l` on 4 random rows against the double-precision product with `w`, its
+// dequantised weight [out, in] (within 1e-5 of each row's scale), and each row alone giving its
+// row of the batch bit for bit.
+inline void expect_fused_matches_dequantised(const Linear& l, const std::vector<float>& w) {
+  const std::int64_t in = l.in_features(), out = l.out_features(), M = 4;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d;
+  std::vector<float> x(std::size_t(M * in)), y(std::size_t(M * out)),
+      one(static_cast<std::size_t>(out));
+  for (float& f : x) f = d(rng);
+  ASSERT_TRUE(l.forward(x.data(), M, y.data()).ok());
+  for (std::int64_t m = 0; m < M; ++m) {
+    std::vector<float> want(static_cast<std::size_t>(out));
+    for (std::int64_t n = 0; n < out; ++n) {
+      double s = 0;
+      for (std::int64_t k = 0; k < in; ++k) s += double(x[m * in + k]) * w[n * in + k];
+      want[n] = float(s);
+    }
+    EXPECT_LT(row_relative_error({y.data() + m * out, std::size_t(out)}, want), 1e-5);
+    ASSERT_TRUE(l.forward(x.data() + m * in, 1, one.data()).ok());
+    EXPECT_EQ(0, std::memcmp(one.data(), y.data() + m * out, out * sizeof(float)));
+  }
+}
+
+// Tensor-parallel slices of a layer whose full output for `x` is `y`: `load(shard, rank)` gives
+// rank `rank` of 2. Column slices give the halves of y bit for bit; row slices, fed their half
+// of x, sum to y within 1e-5.
+template <typename Load>
+void expect_column_slices_rebuild(Load load, const std::vector<float>& x,
+                                  const std::vector<float>& y) {
+  const std::int64_t half = std::int64_t(y.size()) / 2;
+  std::vector<float> part(y.size());
+  for (int rank = 0; rank < 2; ++rank) {
+    auto col = load(ShardKind::kColumn, rank);
+    ASSERT_TRUE(col.ok()) << col.status().to_string();
+    ASSERT_EQ((*col)->out_features(), half);
+    ASSERT_TRUE((*col)->forward(x.data(), 1, part.data()).ok());
+    EXPECT_EQ(0, std::memcmp(part.data(), y.data() + rank * half, half * sizeof(float)));
+  }
+}
+template <typename Load>
+void expect_row_slices_sum(Load load, const std::vector<float>& x, const std::vector<float>& y) {
+  const std::int64_t half_in = std::int64_t(x.size()) / 2;
+  std::vector<float> part(y.size()), sum(y.size(), 0.0f);
+  for (int rank = 0; rank < 2; ++rank) {
+    auto r = load(ShardKind::kRow, rank);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    ASSERT_EQ((*r)->in_features(), half_in);
+    ASSERT_TRUE((*r)->forward(x.data() + rank * half_in, 1, part.data()).ok());
+    for (std::size_t n = 0; n < y.size(); ++n) sum[n] += part[n];
+  }
+  EXPECT_LT(row_relative_error(sum, y), 1e-5);
 }
 
 // models-deepseek with the named quant plugin's scheme, as `plexus run` would build it.
