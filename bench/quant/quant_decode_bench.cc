@@ -9,13 +9,13 @@
 // at batch 1 they are >95% of a decode step's work at this size).
 //
 // Build: cmake --build build --target plexus_quant_bench; run: build/bin/plexus_quant_bench
-// [--steps N] [--threads T]. bench/quant/RESULTS.md has the numbers and the machine.
+// [--steps N] [--threads T] [--only FORMAT] [--rows 1|8] (0 in a column it did not run).
+// bench/quant/RESULTS.md has the numbers and the machine.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -62,23 +62,32 @@ struct Layer {
   }
 };
 
-Layer make_dense(Shape s, DType dtype, std::mt19937& rng) {
+// splitmix64: fast enough that building a 1B-weight model takes a second, not a minute.
+struct Rng {
+  std::uint64_t state;
+  std::uint64_t operator()() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+};
+
+Layer make_dense(Shape s, DType dtype, Rng& rng) {
   Layer l;
   l.s = s;
   l.dense = dtype;
   l.dense_bytes.resize(std::size_t(s.n * s.k) * plexus::dtype_size(dtype));
   // Random bytes: values do not change the speed, but keep them finite for f32/bf16.
-  std::uniform_int_distribution<int> byte(0, 0x3e);
-  for (auto& b : l.dense_bytes) b = std::uint8_t(byte(rng));
+  for (auto& b : l.dense_bytes) b = std::uint8_t(rng() % 0x3f);
   return l;
 }
 
-Layer make_packed(Shape s, QuantLayout layout, int bits, std::int64_t group, std::mt19937& rng) {
+Layer make_packed(Shape s, QuantLayout layout, int bits, std::int64_t group, Rng& rng) {
   Layer l;
   l.s = s;
   l.quantized = true;
   const std::int64_t groups = (s.k + group - 1) / group;
-  std::uniform_int_distribution<std::uint32_t> word;
   if (layout == QuantLayout::kAwqGemm) {
     l.codes.resize(std::size_t(s.k * s.n / 8));
     l.zeros.resize(std::size_t(groups * s.n / 8));
@@ -86,8 +95,8 @@ Layer make_packed(Shape s, QuantLayout layout, int bits, std::int64_t group, std
     l.codes.resize(std::size_t(s.k * bits / 32 * s.n));
     l.zeros.resize(std::size_t(groups * s.n * bits / 32));
   }
-  for (auto& w : l.codes) w = word(rng);
-  for (auto& w : l.zeros) w = word(rng);
+  for (auto& w : l.codes) w = std::uint32_t(rng());
+  for (auto& w : l.zeros) w = std::uint32_t(rng());
   l.scales.assign(std::size_t(groups * s.n), plexus::f32_to_f16(0.01f));
   l.q = QuantMatrix{layout, bits, s.n, s.k, group, l.codes.data(), l.zeros.data(), l.scales.data()};
   return l;
@@ -105,7 +114,7 @@ struct Model {
   std::size_t layer_bytes() const { return bytes() - layers.back().bytes(); }
 };
 
-Model build(const std::string& name, std::mt19937& rng) {
+Model build(const std::string& name, Rng& rng) {
   Model m{name, {}};
   for (int i = 0; i < kLayers; ++i) {
     for (Shape s : kLayerShapes) {
@@ -140,13 +149,14 @@ double step_seconds(const Model& m, std::int64_t rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int steps = 5, threads = 0;
+  int steps = 5, threads = 0, rows = 0;  // rows 0: both M = 1 and M = 8
   std::vector<std::string> formats = {"bf16", "awq-g128", "gptq-4bit-g128", "gptq-8bit-g128",
                                       "f32"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--only")) formats = {argv[i + 1]};
+    if (!std::strcmp(argv[i], "--rows")) rows = std::atoi(argv[i + 1]);
   }
   if (threads > 0) set_num_threads(threads);
   std::printf("isa %s, %d threads, %d steps (median)\n",
@@ -154,17 +164,17 @@ int main(int argc, char** argv) {
               steps);
   // All formats are built first, then measured in interleaved rounds (one step of each per
   // round, after a warm-up round), so load from other processes hits them alike.
-  std::mt19937 rng(1);
+  Rng rng{1};
   std::vector<Model> models;
   for (const std::string& f : formats) models.push_back(build(f, rng));
   std::vector<std::vector<double>> one(models.size()), eight(models.size());
   for (int s = 0; s <= steps; ++s) {
     for (std::size_t i = 0; i < models.size(); ++i) {
-      const double t1 = step_seconds(models[i], 1);
-      const double t8 = step_seconds(models[i], 8);
+      const double t1 = rows == 8 ? 0.0 : step_seconds(models[i], 1);
+      const double t8 = rows == 1 ? 0.0 : step_seconds(models[i], 8);
       if (s > 0) {
-        one[i].push_back(1.0 / t1);
-        eight[i].push_back(8.0 / t8);
+        one[i].push_back(t1 > 0 ? 1.0 / t1 : 0.0);
+        eight[i].push_back(t8 > 0 ? 8.0 / t8 : 0.0);
       }
     }
   }

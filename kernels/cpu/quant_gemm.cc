@@ -97,39 +97,6 @@ Status quant_gemm_reference(const float* x, const QuantMatrix& w, const float* b
 
 namespace internal {
 
-void quant_block_params(const QuantMatrix& w, std::int64_t n0, int lanes, float* params) {
-  // What quant_zero() and the scales give for quant_lane_column()'s columns, without a call,
-  // division or layout test per value: this runs for every block of every call.
-  const std::int64_t groups = w.groups();
-  const int width = 8 * lanes;
-  for (std::int64_t g = 0; g < groups; ++g) {
-    float* neg_zero = params + (2 * g) * width;
-    float* scale = params + (2 * g + 1) * width;
-    const std::uint16_t* scales = w.scales + g * w.n + n0;
-    if (w.layout == QuantLayout::kAwqGemm) {
-      // Lane l of vector v is column n0 + 8l + kAwqOrder[v], whose zero is nibble v of word
-      // n0/8 + l of the group's zeros.
-      const std::uint32_t* zeros = w.zeros + g * (w.n / 8) + n0 / 8;
-      for (int l = 0; l < lanes; ++l) {
-        const std::uint32_t word = zeros[l];
-        for (int v = 0; v < 8; ++v) {
-          neg_zero[v * lanes + l] = -float((word >> (4 * v)) & 0xFu);
-          scale[v * lanes + l] = f16_bits_to_f32(scales[8 * l + kAwqOrder[v]]);
-        }
-      }
-    } else {
-      // Lanes in column order; `per` zeros to a word.
-      const int per = per_word(w);
-      const std::uint32_t mask = (1u << w.bits) - 1;
-      const std::uint32_t* zeros = w.zeros + g * (w.n / per) + n0 / per;
-      for (int c = 0; c < width; ++c) {
-        neg_zero[c] = -float((zeros[c / per] >> (w.bits * (c % per))) & mask);
-        scale[c] = f16_bits_to_f32(scales[c]);
-      }
-    }
-  }
-}
-
 void quant_columns_generic(const QuantGemmArgs& a, std::int64_t n_begin, std::int64_t n_end) {
   const QuantMatrix& w = *a.w;
   const std::int64_t groups = w.groups();
@@ -208,7 +175,7 @@ Status internal::quant_gemm_isa(CpuIsa isa, const float* x, const QuantMatrix& w
       [&](std::int64_t b, std::int64_t e) {
         // Every float of it is written before it is read (blocks_loop): no zeroing.
         const auto scratch = std::make_unique_for_overwrite<float[]>(
-            std::size_t(internal::quant_scratch_floats(groups, e - b, lanes)));
+            std::size_t(internal::quant_scratch_floats(e - b, lanes)));
         const std::int64_t last = std::min(e, full);
         if (last > b) blocks_fn(args, b * width, last - b, scratch.get());
         if (e > full) internal::quant_columns_generic(args, full * width, w.n);

@@ -34,6 +34,10 @@ struct Isa {
   static S shift_count(int s) { return _mm_cvtsi32_si128(s); }
   static I srl(I a, S s) { return _mm256_srl_epi32(a, s); }
   static F to_float(I a) { return _mm256_cvtepi32_ps(a); }
+  static F neg(F a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+  static F half_to_float(const std::uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
 };
 
 #include "quant_block_loop.inc"

@@ -33,6 +33,13 @@ struct Isa {
   static S shift_count(int s) { return _mm_cvtsi32_si128(s); }
   static I srl(I a, S s) { return _mm512_srl_epi32(a, s); }
   static F to_float(I a) { return _mm512_cvtepi32_ps(a); }
+  static F neg(F a) {
+    return _mm512_castsi512_ps(
+        _mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(std::int32_t(0x80000000u))));
+  }
+  static F half_to_float(const std::uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
 };
 
 #include "quant_block_loop.inc"

@@ -29,24 +29,20 @@ inline std::int64_t quant_lane_column(QuantLayout layout, int lanes, std::int64_
   return layout == QuantLayout::kAwqGemm ? n0 + 8 * l + kAwqOrder[v] : n0 + v * lanes + l;
 }
 
-// Fills params[(2g) * 8L + v*L + l] = -zero and params[(2g+1) * 8L + v*L + l] = scale for every
-// group g, lanes in block order. params holds groups * 16 * lanes floats.
-void quant_block_params(const QuantMatrix& w, std::int64_t n0, int lanes, float* params);
-
 // Columns [n_begin, n_end) of every row, one column at a time (any width: the tail of a block
 // loop, and the whole of the generic variant).
 void quant_columns_generic(const QuantGemmArgs& a, std::int64_t n_begin, std::int64_t n_end);
 
 // `blocks` consecutive blocks of 8L columns from n0 (n0 + blocks * 8L <= N), every row.
-// `scratch` holds quant_scratch_floats(groups, blocks, L) floats.
+// `scratch` holds quant_scratch_floats(blocks, L) floats.
 void quant_blocks_avx2(const QuantGemmArgs& a, std::int64_t n0, std::int64_t blocks,
                        float* scratch);  // L = 8
 void quant_blocks_avx512(const QuantGemmArgs& a, std::int64_t n0, std::int64_t blocks,
                          float* scratch);  // L = 16
 // Activation rows a block loop keeps accumulators for at once.
 inline constexpr std::int64_t kQuantRowChunk = 8;
-inline std::int64_t quant_scratch_floats(std::int64_t groups, std::int64_t blocks, int lanes) {
-  return blocks * 8 * lanes * (2 * groups + 2 * kQuantRowChunk);
+inline std::int64_t quant_scratch_floats(std::int64_t blocks, int lanes) {
+  return blocks * 8 * lanes * (2 + 2 * kQuantRowChunk);
 }
 
 // quant_gemm() with a chosen variant (tests compare variants bit for bit).

@@ -121,32 +121,35 @@ TEST(QuantGemm, MatchesTheReferenceOnEveryIsa) {
     SCOPED_TRACE(std::to_string(int(c.layout)) + " bits " + std::to_string(c.bits) + " N " +
                  std::to_string(c.n) + " K " + std::to_string(c.k));
     Packed p = make(c.layout, c.bits, c.n, c.k, c.group, 7);
-    const std::int64_t M = 5;
-    const std::vector<float> x = random_x(M, c.k, 3);
-    std::vector<float> bias(std::size_t(c.n));
-    for (std::int64_t i = 0; i < c.n; ++i) bias[i] = 0.01f * float(i % 7);
-    std::vector<float> want(std::size_t(M * c.n));
-    ASSERT_TRUE(quant_gemm_reference(x.data(), p.m, bias.data(), want.data(), M).ok());
-    std::vector<float> first;
-    for (CpuIsa isa : {CpuIsa::kGeneric, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
-      if (!cpu_supports(isa)) continue;
-      SCOPED_TRACE(std::string(cpu_isa_name(isa)));
-      std::vector<float> got(std::size_t(M * c.n), -1.0f);
-      ASSERT_TRUE(
-          internal::quant_gemm_isa(isa, x.data(), p.m, bias.data(), got.data(), M, pool).ok());
-      for (std::int64_t m = 0; m < M; ++m) {
-        float scale = 0;
-        for (std::int64_t n = 0; n < c.n; ++n)
-          scale = std::max(scale, std::fabs(want[m * c.n + n]));
-        for (std::int64_t n = 0; n < c.n; ++n) {
-          ASSERT_NEAR(got[m * c.n + n], want[m * c.n + n], 1e-5f * scale) << m << "," << n;
+    // One row, two rows and more than two take different code paths (quant_block_loop.inc).
+    for (const std::int64_t M : {1, 2, 5}) {
+      SCOPED_TRACE("M " + std::to_string(M));
+      const std::vector<float> x = random_x(M, c.k, 3);
+      std::vector<float> bias(std::size_t(c.n));
+      for (std::int64_t i = 0; i < c.n; ++i) bias[i] = 0.01f * float(i % 7);
+      std::vector<float> want(std::size_t(M * c.n));
+      ASSERT_TRUE(quant_gemm_reference(x.data(), p.m, bias.data(), want.data(), M).ok());
+      std::vector<float> first;
+      for (CpuIsa isa : {CpuIsa::kGeneric, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+        if (!cpu_supports(isa)) continue;
+        SCOPED_TRACE(std::string(cpu_isa_name(isa)));
+        std::vector<float> got(std::size_t(M * c.n), -1.0f);
+        ASSERT_TRUE(
+            internal::quant_gemm_isa(isa, x.data(), p.m, bias.data(), got.data(), M, pool).ok());
+        for (std::int64_t m = 0; m < M; ++m) {
+          float scale = 0;
+          for (std::int64_t n = 0; n < c.n; ++n)
+            scale = std::max(scale, std::fabs(want[m * c.n + n]));
+          for (std::int64_t n = 0; n < c.n; ++n) {
+            ASSERT_NEAR(got[m * c.n + n], want[m * c.n + n], 1e-5f * scale) << m << "," << n;
+          }
         }
-      }
-      // Every variant follows the same float sequence: bit-identical results.
-      if (first.empty()) {
-        first = got;
-      } else {
-        ASSERT_EQ(0, std::memcmp(first.data(), got.data(), got.size() * sizeof(float)));
+        // Every variant follows the same float sequence: bit-identical results.
+        if (first.empty()) {
+          first = got;
+        } else {
+          ASSERT_EQ(0, std::memcmp(first.data(), got.data(), got.size() * sizeof(float)));
+        }
       }
     }
   }
