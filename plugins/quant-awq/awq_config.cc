@@ -80,6 +80,14 @@ Result<AwqConfig> parse_awq_config(const boost::json::object& o) {
       c.modules_to_not_convert.emplace_back(item.get_string());
     }
   }
+  // GPTQModel's per-module overrides ("-:" patterns skip modules): not read yet, and loading
+  // without them would fail later on a skipped module's missing qweight.
+  if (const auto* v = o.if_contains("dynamic");
+      v && !v->is_null() && !(v->is_object() && v->get_object().empty())) {
+    return bad("dynamic",
+               "(GPTQModel's per-module overrides and skips) is not supported yet; list modules "
+               "left dense in 'modules_to_not_convert' instead");
+  }
   return c;
 }
 

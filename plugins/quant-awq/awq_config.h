@@ -22,7 +22,8 @@ struct AwqConfig {
   // Storage per weight: the 4-bit code plus each group's f16 scale and 4-bit zero, averaged
   // over a group (for group_size -1, the per-column terms are taken as negligible).
   double bytes_per_weight() const;
-  // True unless `module` or one of its parents is listed in modules_to_not_convert.
+  // False when a name in modules_to_not_convert occurs in `module` (substring match, as AutoAWQ,
+  // transformers and vLLM do: "model.layers.0.mlp" covers model.layers.0.mlp.gate_proj).
   bool is_quantized(std::string_view module) const;
 };
 

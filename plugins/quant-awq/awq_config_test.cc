@@ -43,6 +43,11 @@ TEST(AwqConfig, RefusalsNameTheKeyAndTheFix) {
   EXPECT_EQ(parse(R"({"modules_to_not_convert": "lm_head"})").status().message(),
             "AWQ quantization config: 'modules_to_not_convert' must be a list of module names "
             "or null");
+  EXPECT_EQ(parse(R"({"dynamic": {"-:model.layers.0.mlp.*": {}}})").status().message(),
+            "AWQ quantization config: 'dynamic' (GPTQModel's per-module overrides and skips) is "
+            "not supported yet; list modules left dense in 'modules_to_not_convert' instead");
+  EXPECT_TRUE(parse(R"({"dynamic": null})").ok());
+  EXPECT_TRUE(parse(R"({"dynamic": {}})").ok());
 }
 
 }  // namespace

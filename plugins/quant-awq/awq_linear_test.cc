@@ -15,7 +15,9 @@ namespace {
 
 using quant_test::Variant;
 
-const std::string kVariants[] = {"awq_g32", "awq_gm1"};
+// awq_g32_not_convert: awq_g32 with model.layers.0.mlp.* and layers.1.self_attn.v_proj stored
+// dense and listed in modules_to_not_convert (the logits test loads them through the dense path).
+const std::string kVariants[] = {"awq_g32", "awq_gm1", "awq_g32_not_convert"};
 // down_proj: in = intermediate 256, out = hidden 128.
 const char* const kModule = "model.layers.1.mlp.down_proj";
 constexpr std::int64_t kIn = 256, kOut = 128;
@@ -72,6 +74,21 @@ TEST_P(AwqFixture, TinyLlamaLogitsMatchTransformers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(GptqModelCheckpoints, AwqFixture, ::testing::ValuesIn(kVariants));
+
+TEST(AwqConfig, ModulesToNotConvertMatchTheCheckpointsDenseTensors) {
+  Variant v;
+  ASSERT_TRUE(v.open("awq_g32_not_convert").ok());
+  AwqConfig config = *parse_awq_config(v.qconfig);
+  for (const char* dense : {"model.layers.0.mlp.gate_proj", "model.layers.0.mlp.up_proj",
+                            "model.layers.0.mlp.down_proj", "model.layers.1.self_attn.v_proj"}) {
+    EXPECT_FALSE(config.is_quantized(dense)) << dense;
+    EXPECT_TRUE(v.weights->has(std::string(dense) + ".weight")) << dense;
+  }
+  for (const char* packed : {"model.layers.0.self_attn.v_proj", "model.layers.1.mlp.down_proj"}) {
+    EXPECT_TRUE(config.is_quantized(packed)) << packed;
+    EXPECT_TRUE(v.weights->has(std::string(packed) + ".qweight")) << packed;
+  }
+}
 
 TEST(AwqLinear, RefusalsNameTheTensorAndTheFix) {
   Variant v;

@@ -2,8 +2,9 @@
 # One plexus binary serves the dense, AWQ and GPTQ (act-order, 4- and 8-bit) variants of the same
 # tiny Llama, changing only --model: each greedy continuation equals the one transformers made
 # from the library's own dequantisation (tests/fixtures/quant/*/reference.json, made by
-# tools/quant/make_quant_fixtures.py with GPTQModel). Two tensor-parallel ranks give the same
-# answers, and an act-order GPTQ model, whose row-parallel layers cannot be split, is refused.
+# tools/quant/make_quant_fixtures.py with GPTQModel), as does an AWQ checkpoint that keeps some
+# modules dense (`modules_to_not_convert`). Two tensor-parallel ranks give the same answers, and
+# an act-order GPTQ model, whose row-parallel layers cannot be split, is refused.
 set -euo pipefail
 fixtures="$SOURCE_DIR/tests/fixtures/quant"
 read_ref() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
@@ -17,10 +18,11 @@ check() {  # check VARIANT [EXTRA FLAGS...]
   [ "$got" = "$want" ] || { printf 'FAIL: %s %s gave\n%s\nwanted\n%s\n' "$variant" "$*" "$got" "$want"; exit 1; }
   echo "ok: $variant $*: $got"
 }
-for variant in dense awq_g32 gptq_b4_sym_g32 gptq_b4_asym_act_g32 gptq_b8_asym_act_g32; do
+for variant in dense awq_g32 awq_g32_not_convert gptq_b4_sym_g32 gptq_b4_asym_act_g32 gptq_b8_asym_act_g32; do
   check "$variant"
 done
 check awq_g32 --tensor-parallel-size 2
+check awq_g32_not_convert --tensor-parallel-size 2
 check gptq_b4_sym_g32 --tensor-parallel-size 2
 if out=$("$PLEXUS" run --raw --prompt "x" --max-tokens 1 --model "$fixtures/gptq_b4_asym_act_g32" \
     --tensor-parallel-size 2 2>&1); then

@@ -3,8 +3,9 @@
 
 One tiny random Llama (2 layers, hidden 128, intermediate 256, vocab 256, tied embeddings) is made
 by transformers from a fixed seed and quantized by GPTQModel on the CPU, once per variant (AWQ
-group sizes 32 and -1; GPTQ 4-bit sym/asym, act-order, gptq v1 and gptq_v2, 8-bit). For every
-variant, tests/fixtures/quant/<variant>/ gets:
+group sizes 32 and -1; GPTQ 4-bit sym/asym, act-order, gptq v1 and gptq_v2, 8-bit), plus one
+AWQ variant derived from awq_g32 with some modules kept dense (`modules_to_not_convert`). For
+every variant, tests/fixtures/quant/<variant>/ gets:
 
 - the checkpoint as GPTQModel saved it (config.json with quantization_config, model.safetensors,
   quantize_config.json, tokenizer files);
@@ -77,6 +78,18 @@ CASES = {
         method="gptq", bits=4, group_size=64, sym=False, desc_act=True, format="gptq_v2"
     ),
     "gptq_b8_asym_act_g32": dict(method="gptq", bits=8, group_size=32, sym=False, desc_act=True),
+}
+
+# Variants derived from a quantized one: its checkpoint with some modules stored dense (f16, the
+# library's own dequantisation of the module, so the model stays the one AWQ's scale search
+# made) and listed in `modules_to_not_convert`, as AutoAWQ writes checkpoints that leave modules
+# (e.g. MoE routers) unquantized. Names match by substring, as AutoAWQ, transformers and vLLM
+# match them: "model.layers.0.mlp" covers its three projections.
+DERIVED = {
+    "awq_g32_not_convert": dict(
+        source="awq_g32",
+        modules_to_not_convert=["model.layers.0.mlp", "layers.1.self_attn.v_proj"],
+    ),
 }
 
 # A fixed text for the toy tokenizer's merges (printable ASCII only, so every token decodes to
@@ -162,6 +175,35 @@ def quantize(base_dir, out_dir, spec):
     model.quantize(calibration(), batch_size=1)
     model.save(out_dir)
     del model
+
+
+def derive(source_dir, case_dir, spec):
+    """Copies the quantized checkpoint in source_dir to case_dir with spec's modules dense."""
+    shutil.copytree(
+        source_dir, case_dir, ignore=shutil.ignore_patterns("reference.json", "reference.safetensors")
+    )
+    names = spec["modules_to_not_convert"]
+    with open(os.path.join(source_dir, "config.json")) as f:
+        source_dequant = library_dequant(source_dir, json.load(f))
+    path = os.path.join(case_dir, "model.safetensors")
+    tensors = safetensors.torch.load_file(path)
+    modules = sorted(k[: -len(".qweight")] for k in tensors if k.endswith(".qweight"))
+    dense = [m for m in modules if any(n in m for n in names)]
+    assert dense, names
+    for m in dense:
+        for suffix in (".qweight", ".qzeros", ".scales"):
+            del tensors[m + suffix]
+        tensors[m + ".weight"] = source_dequant[m][0].contiguous()  # f16 [out, in]
+    safetensors.torch.save_file(tensors, path, metadata={"format": "pt"})
+    for config_name in ("config.json", "quantize_config.json"):
+        with open(os.path.join(case_dir, config_name)) as f:
+            config = json.load(f)
+        q = config["quantization_config"] if config_name == "config.json" else config
+        q["modules_to_not_convert"] = names
+        with open(os.path.join(case_dir, config_name), "w") as f:
+            json.dump(config, f, indent=2)
+            f.write("\n")
+    return dense
 
 
 def library_dequant(case_dir, config):
@@ -293,7 +335,7 @@ def main():
     )
     args = ap.parse_args()
     torch.set_num_threads(1)
-    cases = args.case or (["dense"] + list(CASES))
+    cases = args.case or (["dense"] + list(CASES) + list(DERIVED))
     work = tempfile.mkdtemp(prefix="plexus-quant-")
     base_dir = make_base(work)
     tokenizer = PreTrainedTokenizerFast.from_pretrained(base_dir)
@@ -311,9 +353,16 @@ def main():
             info["reference"] = "transformers float32 forward of the f16 checkpoint"
             write_references(case_dir, model, None, tokenizer, info)
             continue
-        spec = CASES[name]
-        if not args.references_only:
-            quantize(base_dir, case_dir, spec)
+        if name in DERIVED:
+            spec = DERIVED[name]
+            if not args.references_only:
+                info["dense_modules"] = derive(
+                    os.path.join(args.out, spec["source"]), case_dir, spec
+                )
+        else:
+            spec = CASES[name]
+            if not args.references_only:
+                quantize(base_dir, case_dir, spec)
         for junk in ("quant_log.csv",):
             if os.path.exists(os.path.join(case_dir, junk)):
                 os.remove(os.path.join(case_dir, junk))
