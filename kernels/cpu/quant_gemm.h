@@ -1,4 +1,4 @@
-// Packed 4/8-bit weights (AWQ GEMM and GPTQ layouts) multiplied without unpacking them first:
+// Packed 2/4/8-bit weights (AWQ GEMM and GPTQ layouts) multiplied without unpacking them first:
 // y = x W^T (+ bias), the HF Linear layout, with W dequantised on the fly.
 //
 // A QuantMatrix describes a [K in, N out] weight as its checkpoint stores it: integer codes q,
@@ -34,7 +34,8 @@ enum class QuantLayout : std::uint8_t {
   // zeros [groups, N/8] u32, packed the same way. 4-bit only.
   kAwqGemm,
   // GPTQ: codes [K*bits/32, N] u32; word r of column n holds rows r*(32/bits) + j at bit
-  // bits*j. zeros [groups, N*bits/32] u32 hold consecutive columns the same way. 4 or 8 bits.
+  // bits*j. zeros [groups, N*bits/32] u32 hold consecutive columns the same way. 2, 4 or 8
+  // bits.
   kGptq,
 };
 
@@ -54,7 +55,7 @@ struct QuantMatrix {
   std::int64_t groups() const { return group_size > 0 ? (k + group_size - 1) / group_size : 0; }
 };
 
-// InvalidArgument unless `w` is consistent: bits 4 (AWQ) or 4/8 (GPTQ), N a multiple of 8
+// InvalidArgument unless `w` is consistent: bits 4 (AWQ) or 2/4/8 (GPTQ), N a multiple of 8
 // (AWQ) or 32/bits (GPTQ zeros), K a multiple of 32/bits (GPTQ), group_size a multiple of
 // 32/bits (GPTQ) in 1..K, pointers set when sizes are non-zero.
 Status check_quant_matrix(const QuantMatrix& w);

@@ -95,6 +95,7 @@ const Case kCases[] = {
     {QuantLayout::kGptq, 4, 136, 256, 64},   {QuantLayout::kGptq, 4, 128, 72, 72},
     {QuantLayout::kGptq, 8, 132, 96, 32},    {QuantLayout::kGptq, 8, 256, 128, 128},
     {QuantLayout::kGptq, 4, 128, 112, 32},  // last group shorter (112 = 3*32 + 16)
+    {QuantLayout::kGptq, 2, 144, 96, 32},    {QuantLayout::kGptq, 2, 256, 128, 128},
 };
 
 TEST(QuantGemm, UnpacksWhatWasPacked) {

@@ -38,9 +38,9 @@ Result<std::unique_ptr<GptqLinear>> GptqLinear::load(const GptqConfig& config,
                                                      const LinearSpec& spec,
                                                      const WeightSource& weights) {
   const int bits = config.bits;
-  if (bits != 4 && bits != 8) {
+  if (bits != 2 && bits != 4 && bits != 8) {
     return Status::unsupported(spec.prefix + ": " + str(bits) +
-                               "-bit GPTQ has no CPU kernel yet (4 and 8 bits do)");
+                               "-bit GPTQ has no CPU kernel yet (2, 4 and 8 bits do)");
   }
   const int per = 32 / bits;
   const std::int64_t K = spec.in_features;
@@ -127,7 +127,7 @@ Result<std::unique_ptr<GptqLinear>> GptqLinear::load(const GptqConfig& config,
                                           Block{g0, gl, n0, nl}, needs));
   if (config.format == CheckpointFormat::kGptqV1) {
     // v1 stores zero - 1 in every field; GPTQModel adds 1 to each field as one word add.
-    const std::uint32_t ones = bits == 4 ? 0x11111111u : 0x01010101u;
+    const std::uint32_t ones = bits == 2 ? 0x55555555u : bits == 4 ? 0x11111111u : 0x01010101u;
     for (std::uint32_t& w : l->qzeros_) w += ones;
   }
   if (!sequential) {

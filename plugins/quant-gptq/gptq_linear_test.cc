@@ -16,7 +16,8 @@ namespace {
 using quant_test::Variant;
 
 const std::string kVariants[] = {"gptq_b4_sym_g32", "gptq_b4_asym_act_g32",
-                                 "gptq_b4_asym_act_g64_v2", "gptq_b8_asym_act_g32"};
+                                 "gptq_b4_asym_act_g64_v2", "gptq_b8_asym_act_g32",
+                                 "gptq_b2_asym_g32"};
 // down_proj: in = intermediate 256, out = hidden 128.
 const char* const kModule = "model.layers.1.mlp.down_proj";
 constexpr std::int64_t kIn = 256, kOut = 128;
@@ -114,7 +115,7 @@ TEST(GptqLinear, RefusalsNameTheTensorAndTheFix) {
   three.bits = 3;
   auto b3 = GptqLinear::load(three, LinearSpec{kModule, kIn, kOut}, *v.weights);
   EXPECT_EQ(b3.status().message(),
-            "model.layers.1.mlp.down_proj: 3-bit GPTQ has no CPU kernel yet (4 and 8 bits do)");
+            "model.layers.1.mlp.down_proj: 3-bit GPTQ has no CPU kernel yet (2, 4 and 8 bits do)");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One plexus binary serves the dense, AWQ and GPTQ (act-order, 4- and 8-bit) variants of the same
+# One plexus binary serves the dense, AWQ and GPTQ (act-order, 2-, 4- and 8-bit) variants of the same
 # tiny Llama, changing only --model: each greedy continuation equals the one transformers made
 # from the library's own dequantisation (tests/fixtures/quant/*/reference.json, made by
 # tools/quant/make_quant_fixtures.py with GPTQModel), as does an AWQ checkpoint that keeps some
@@ -18,7 +18,8 @@ check() {  # check VARIANT [EXTRA FLAGS...]
   [ "$got" = "$want" ] || { printf 'FAIL: %s %s gave\n%s\nwanted\n%s\n' "$variant" "$*" "$got" "$want"; exit 1; }
   echo "ok: $variant $*: $got"
 }
-for variant in dense awq_g32 awq_g32_not_convert gptq_b4_sym_g32 gptq_b4_asym_act_g32 gptq_b8_asym_act_g32; do
+for variant in dense awq_g32 awq_g32_not_convert gptq_b4_sym_g32 gptq_b4_asym_act_g32 \
+  gptq_b8_asym_act_g32 gptq_b2_asym_g32; do
   check "$variant"
 done
 check awq_g32 --tensor-parallel-size 2

@@ -78,6 +78,7 @@ CASES = {
         method="gptq", bits=4, group_size=64, sym=False, desc_act=True, format="gptq_v2"
     ),
     "gptq_b8_asym_act_g32": dict(method="gptq", bits=8, group_size=32, sym=False, desc_act=True),
+    "gptq_b2_asym_g32": dict(method="gptq", bits=2, group_size=32, sym=False, desc_act=False),
 }
 
 # Variants derived from a quantized one: its checkpoint with some modules stored dense (f16, the
