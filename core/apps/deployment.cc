@@ -187,11 +187,11 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
   const bool with_weights = options.with_weights || options.with_engine;
   if (with_weights && m.devices.threads > 0) kernels::set_num_threads(m.devices.threads);
   if (with_weights) {
-    // Dense checkpoints go through the built-in scheme, kept in the manifest's dtype (f32 on
-    // CPU by default).
+    // Dense checkpoints, and the modules a quantized one leaves dense, go through the built-in
+    // scheme, kept in the manifest's dtype (f32 on CPU by default).
     model_context.weights = d->weights.get();
-    model_context.quant =
-        d->quant ? d->quant.get() : &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
+    model_context.dense = &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
+    model_context.quant = d->quant ? d->quant.get() : model_context.dense;
   }
   const int tp = m.devices.tensor_parallel;
   if (with_weights && tp > 1) {

@@ -81,7 +81,7 @@ Result<std::unique_ptr<Model>> DeepseekModel::load(const ModelConfig& c, const M
   }
 
   const WeightSource& w = *ctx.weights;
-  const WeightLoader loader(w, *ctx.quant, ctx.tensor_parallel_rank, world);
+  const WeightLoader loader(w, *ctx.quant, ctx.tensor_parallel_rank, world, ctx.dense);
   if (const auto mtp = extra_layers(w, c.num_hidden_layers); !mtp.empty()) {
     logger().info(
         "{}: skipping {} layer(s) from model.layers.{} on (the multi-token-prediction "

@@ -49,6 +49,7 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
   m->communicator_ = ctx.communicator;
   const WeightSource& w = *ctx.weights;
   const QuantScheme& quant = *ctx.quant;
+  const QuantScheme& dense = ctx.dense ? *ctx.dense : dense_quant_scheme();
   PLEXUS_ASSIGN_OR_RETURN(m->rope_, Rope::from_config(*ctx.hf_config, c.head_dim));
   if (const auto* eps = ctx.hf_config->if_contains("rms_norm_eps"); eps && eps->is_number()) {
     m->rms_norm_eps_ = float(eps->to_number<double>());
@@ -67,7 +68,10 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
   // (their partial sums are all-reduced in forward); the LM head stays whole on every rank.
   auto linear = [&](const std::string& prefix, std::int64_t in, std::int64_t out, bool bias,
                     ShardKind shard) -> Result<std::unique_ptr<Linear>> {
-    const QuantScheme& scheme = quant.is_quantized(prefix) ? quant : dense_quant_scheme();
+    // A dense checkpoint's scheme (method "none", maybe keeping bf16) builds every layer; a
+    // quantized one's builds what it quantizes, the manifest's dense scheme the rest.
+    const bool all = quant.summary().method == "none";
+    const QuantScheme& scheme = all || quant.is_quantized(prefix) ? quant : dense;
     if (world == 1) shard = ShardKind::kNone;
     return scheme.create_linear(LinearSpec{prefix, in, out, bias, shard, rank, world}, w);
   };

@@ -9,7 +9,7 @@ Result<std::unique_ptr<Linear>> WeightLoader::linear(const std::string& prefix, 
   // Modules a quantized checkpoint leaves dense go to the dense scheme; a dense scheme (method
   // "none", maybe keeping bf16) builds everything itself.
   const bool dense = quant_.summary().method == "none";
-  const QuantScheme& scheme = dense || quant_.is_quantized(prefix) ? quant_ : dense_quant_scheme();
+  const QuantScheme& scheme = dense || quant_.is_quantized(prefix) ? quant_ : dense_;
   if (world_ == 1) shard = ShardKind::kNone;
   return scheme.create_linear(LinearSpec{prefix, in, out, false, shard, rank_, world_}, weights_);
 }

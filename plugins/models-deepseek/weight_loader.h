@@ -16,8 +16,14 @@ namespace plexus::deepseek {
 
 class WeightLoader {
  public:
-  WeightLoader(const WeightSource& weights, const QuantScheme& quant, int rank = 0, int world = 1)
-      : weights_(weights), quant_(quant), rank_(rank), world_(world) {}
+  // `dense` builds the modules `quant` leaves dense (ModelContext::dense; null: f32).
+  WeightLoader(const WeightSource& weights, const QuantScheme& quant, int rank = 0, int world = 1,
+               const QuantScheme* dense = nullptr)
+      : weights_(weights),
+        quant_(quant),
+        dense_(dense ? *dense : dense_quant_scheme()),
+        rank_(rank),
+        world_(world) {}
 
   const WeightSource& weights() const { return weights_; }
   int world() const { return world_; }
@@ -35,6 +41,7 @@ class WeightLoader {
  private:
   const WeightSource& weights_;
   const QuantScheme& quant_;
+  const QuantScheme& dense_;
   int rank_ = 0, world_ = 1;
 };
 

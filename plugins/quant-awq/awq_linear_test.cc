@@ -90,6 +90,31 @@ TEST(AwqConfig, ModulesToNotConvertMatchTheCheckpointsDenseTensors) {
   }
 }
 
+// The manifest's dtype reaches every layer a checkpoint keeps dense: all of a dense checkpoint's
+// and the (tied) lm_head of an AWQ one. bf16 storage rounds those weights, so the logits move a
+// little away from the f32 ones, and stay close.
+TEST(AwqModel, DenseLayersFollowTheManifestDtype) {
+  for (const std::string variant : {"dense", "awq_g32"}) {
+    SCOPED_TRACE(variant);
+    Variant v;
+    ASSERT_TRUE(v.open(variant).ok());
+    const std::string plugin = variant == "dense" ? "" : "quant-awq";
+    const std::vector<std::int32_t> ids = v.ref.ints("prompt_1/ids");
+    std::vector<float> logits[2];
+    for (int i = 0; i < 2; ++i) {
+      quant_test::QuantModel qm;
+      Status s = qm.build(plugin, v, &dense_quant_scheme(i == 0 ? DType::kF32 : DType::kBF16));
+      ASSERT_TRUE(s.ok()) << s.to_string();
+      auto l = engine::prefill_logits(*qm.model, ids);
+      ASSERT_TRUE(l.ok()) << l.status().to_string();
+      logits[i] = *l;
+    }
+    const double error = quant_test::row_relative_error(logits[1], logits[0]);
+    EXPECT_GT(error, 1e-6);
+    EXPECT_LT(error, 5e-2);
+  }
+}
+
 TEST(AwqLinear, RefusalsNameTheTensorAndTheFix) {
   Variant v;
   ASSERT_TRUE(v.open("awq_g32").ok());

@@ -153,21 +153,29 @@ void expect_row_slices_sum(Load load, const std::vector<float>& x, const std::ve
   EXPECT_LT(row_relative_error(sum, y), 1e-5);
 }
 
-// models-deepseek with the named quant plugin's scheme, as `plexus run` would build it.
+// models-deepseek with the named quant plugin's scheme, as `plexus run` would build it; with
+// `dense` (ModelContext::dense) for what the checkpoint leaves dense. An empty plugin name
+// builds a dense checkpoint through `dense` alone, as `plexus run` does.
 struct QuantModel {
   PluginHost host;
   ConfigView manifest;
   std::shared_ptr<QuantScheme> scheme;
   std::shared_ptr<Model> model;
 
-  Status build(const std::string& quant_plugin, const Variant& v) {
+  Status build(const std::string& quant_plugin, const Variant& v,
+               const QuantScheme* dense = nullptr) {
     PLEXUS_RETURN_IF_ERROR(host.load(kPlugins + "libplexus-models-deepseek.so"));
-    PLEXUS_RETURN_IF_ERROR(host.load(kPlugins + "libplexus-" + quant_plugin + ".so"));
-    PLEXUS_ASSIGN_OR_RETURN(scheme,
-                            host.create_quant(quant_plugin, QuantContext{&v.qconfig, &manifest}));
     ModelContext context{&v.weights->config(), &manifest};
     context.weights = v.weights.get();
-    context.quant = scheme.get();
+    context.dense = dense;
+    if (quant_plugin.empty()) {
+      context.quant = dense ? dense : &dense_quant_scheme();
+    } else {
+      PLEXUS_RETURN_IF_ERROR(host.load(kPlugins + "libplexus-" + quant_plugin + ".so"));
+      PLEXUS_ASSIGN_OR_RETURN(scheme,
+                              host.create_quant(quant_plugin, QuantContext{&v.qconfig, &manifest}));
+      context.quant = scheme.get();
+    }
     PLEXUS_ASSIGN_OR_RETURN(model, host.create_model("models-deepseek", context));
     return Status::ok_status();
   }

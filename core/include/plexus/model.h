@@ -42,6 +42,9 @@ struct ModelContext {
   int tensor_parallel_size = 1;
   const WeightSource* weights = nullptr;  // null: describe only
   const QuantScheme* quant = nullptr;     // never null when weights is set
+  // For the modules `quant` leaves dense (lm_head, modules_to_not_convert): the built-in dense
+  // scheme in the manifest's dtype. Null (older hosts): dense_quant_scheme(), f32.
+  const QuantScheme* dense = nullptr;
   // This rank's tensor-parallel group; required when tensor_parallel_size > 1.
   Communicator* communicator = nullptr;
 };
