@@ -21,7 +21,8 @@ int per_word(const QuantMatrix& w) { return 32 / w.bits; }
 
 Status check_quant_matrix(const QuantMatrix& w) {
   const std::string shape = "[N=" + std::to_string(w.n) + ", K=" + std::to_string(w.k) + "]";
-  if (w.layout == QuantLayout::kAwqGemm ? w.bits != 4 : (w.bits != 2 && w.bits != 4 && w.bits != 8)) {
+  if (w.layout == QuantLayout::kAwqGemm ? w.bits != 4
+                                        : (w.bits != 2 && w.bits != 4 && w.bits != 8)) {
     return bad(std::to_string(w.bits) + "-bit codes are not supported for this layout");
   }
   if (w.n < 0 || w.k < 0) return bad("negative shape " + shape);
