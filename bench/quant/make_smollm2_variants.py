@@ -3,7 +3,8 @@
 
 transformers loads models/SmolLM2-135M-Instruct.Q4_1.gguf (dequantised to f16) and saves it as
 a Hugging Face folder; GPTQModel then quantizes that folder on the CPU (group 64: the hidden
-size 576 is not a multiple of 128), calibrated on 16 sequences of 128 random token ids.
+size 576 is not a multiple of 128), calibrated on random token ids (GPTQ: 16 sequences of 128;
+AWQ: 8 of 64).
 Nothing here is committed: the folders go to out/smollm2/{dense,awq_g64,gptq_b4_g64}.
 
 Usage: .venv-quant/bin/python bench/quant/make_smollm2_variants.py [--out out/smollm2]
@@ -40,15 +41,20 @@ def main():
         tok.save_pretrained(dense)
     from gptqmodel import AWQConfig, GPTQConfig, GPTQModel
 
-    g = torch.Generator().manual_seed(7)
-    calib = [
-        {"input_ids": torch.randint(0, 49152, (1, 128), generator=g),
-         "attention_mask": torch.ones(1, 128, dtype=torch.long)}
-        for _ in range(16)
-    ]
-    for name, qcfg in (
-        ("awq_g64", AWQConfig(bits=4, group_size=64, sym=False)),
-        ("gptq_b4_g64", GPTQConfig(bits=4, group_size=64, sym=True, desc_act=False)),
+    def calibration(count, length):
+        g = torch.Generator().manual_seed(7)
+        return [
+            {"input_ids": torch.randint(0, 49152, (1, length), generator=g),
+             "attention_mask": torch.ones(1, length, dtype=torch.long)}
+            for _ in range(count)
+        ]
+
+    # AWQ's scale search runs the calibration set through each block once per grid point: on 2
+    # cores it gets a smaller set (8 x 64 tokens) to finish in about an hour.
+    for name, qcfg, calib in (
+        ("awq_g64", AWQConfig(bits=4, group_size=64, sym=False), calibration(8, 64)),
+        ("gptq_b4_g64", GPTQConfig(bits=4, group_size=64, sym=True, desc_act=False),
+         calibration(16, 128)),
     ):
         out = os.path.join(args.out, name)
         if os.path.exists(os.path.join(out, "config.json")) or name not in (

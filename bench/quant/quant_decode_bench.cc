@@ -126,6 +126,8 @@ Model build(const std::string& name, Rng& rng) {
         m.layers.push_back(make_packed(s, QuantLayout::kGptq, 4, 128, rng));
       if (name == "gptq-8bit-g128")
         m.layers.push_back(make_packed(s, QuantLayout::kGptq, 8, 128, rng));
+      if (name == "gptq-2bit-g128")
+        m.layers.push_back(make_packed(s, QuantLayout::kGptq, 2, 128, rng));
     }
   }
   m.layers.push_back(
@@ -150,8 +152,8 @@ double step_seconds(const Model& m, std::int64_t rows) {
 
 int main(int argc, char** argv) {
   int steps = 5, threads = 0, rows = 0;  // rows 0: both M = 1 and M = 8
-  std::vector<std::string> formats = {"bf16", "awq-g128", "gptq-4bit-g128", "gptq-8bit-g128",
-                                      "f32"};
+  std::vector<std::string> formats = {"bf16",           "awq-g128",       "gptq-4bit-g128",
+                                      "gptq-8bit-g128", "gptq-2bit-g128", "f32"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
