@@ -205,6 +205,9 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     PLEXUS_ASSIGN_OR_RETURN(auto shard, d->host->create_model(m.model.plugin, model_context));
     d->other_ranks.push_back(std::move(shard));
   }
+  // Every rank has copied its weights out: the mapped checkpoint's pages need not stay resident
+  // too (they are read back on demand, e.g. GGUF tokenizer metadata).
+  if (with_weights) d->weights->release_pages();
 
   if (options.with_engine) PLEXUS_RETURN_IF_ERROR(start_engine(*d));
 

@@ -104,6 +104,10 @@ class WeightSource {
   virtual Result<OwnedTensor> load(std::string_view hf_name, DType compute_dtype,
                                    ShardSpec shard = {}) const = 0;
   virtual Result<RawTensor> raw(std::string_view hf_name) const = 0;
+  // Drops the process's resident pages of the memory-mapped file(s) (advice only: everything
+  // stays readable and is faulted back in when read). The host calls it once the model has
+  // copied its weights out, so they do not count twice in the resident set.
+  virtual void release_pages() const {}
   // A GGUF metadata value rendered as text (strings as they are, numbers in decimal, arrays
   // as JSON). NotFound for a HF directory or an absent key.
   virtual Result<std::string> metadata_string(std::string_view key) const = 0;

@@ -519,4 +519,8 @@ Result<std::vector<std::int32_t>> GgufFile::int_array(std::string_view key) cons
   return out;
 }
 
+void GgufFile::release_pages() const {
+  if (file_) file_->release_pages();
+}
+
 }  // namespace plexus::formats

@@ -155,6 +155,8 @@ class GgufWeightSource final : public WeightSource {
     return r;
   }
 
+  void release_pages() const override { gguf_->release_pages(); }
+
   Result<std::string> metadata_string(std::string_view key) const override {
     const GgufValue* v = gguf_->find(key);
     if (v == nullptr) {

@@ -107,6 +107,10 @@ class HfWeightSource final : public WeightSource {
     r.info = make_info(*e->tensor);
     return r;
   }
+  void release_pages() const override {
+    for (const auto& f : files_) f->release_pages();
+  }
+
   Result<std::string> metadata_string(std::string_view key) const override {
     return Status::not_found(path_ + " is a Hugging Face directory; it has no GGUF metadata ('" +
                              std::string(key) + "')");

@@ -26,6 +26,10 @@ class MappedFile {
   const std::string& path() const { return path_; }
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   std::size_t size() const { return size_; }
+  // Drops this process's resident pages of the mapping (advice only): the bytes stay readable,
+  // a later read faults them back in from the page cache or the file. For after a load that
+  // copied what it needs, so the copy and the mapping do not both count as resident.
+  void release_pages() const;
 
  private:
   MappedFile(std::string path, const std::byte* data, std::size_t size)

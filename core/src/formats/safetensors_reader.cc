@@ -167,4 +167,8 @@ const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const {
   return &*it;
 }
 
+void SafetensorsFile::release_pages() const {
+  if (file_) file_->release_pages();
+}
+
 }  // namespace plexus::formats

@@ -49,6 +49,8 @@ class SafetensorsFile {
   const SafetensorsTensor* find(std::string_view name) const;
   // The optional "__metadata__" string map.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  // MappedFile::release_pages() of the file (nothing for parsed caller bytes).
+  void release_pages() const;
 
  private:
   SafetensorsFile() = default;

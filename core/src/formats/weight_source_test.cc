@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "test_writers.h"
 
@@ -48,6 +51,49 @@ TEST(OpenWeightSource, ExplainsWhatItCannotOpen) {
   auto bad_config = open_weight_source(dir.path());
   ASSERT_FALSE(bad_config.ok());
   EXPECT_EQ(bad_config.status().code(), StatusCode::kCorruption);
+}
+
+// RssFile of this process, in KiB (file-backed resident pages, which the mapping's are).
+std::int64_t rss_file_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  std::int64_t value = -1;
+  while (status >> key) {
+    if (key == "RssFile:" && status >> value) return value;
+    status.ignore(1 << 10, '\n');
+  }
+  return -1;
+}
+
+TEST(OpenWeightSource, ReleasePagesDropsTheMappingFromTheResidentSetAndKeepsTheData) {
+  TempDir dir("release");
+  write_text(dir.file("config.json"), "{}");
+  constexpr std::int64_t kFloats = std::int64_t{4} << 20;  // 16 MiB
+  const std::string header = R"({"w":{"dtype":"F32","shape":[)" + std::to_string(kFloats) +
+                             R"(],"data_offsets":[0,)" + std::to_string(kFloats * 4) + "]}}";
+  std::vector<float> values(static_cast<std::size_t>(kFloats));
+  for (std::int64_t i = 0; i < kFloats; ++i) values[std::size_t(i)] = float(i % 1000);
+  {
+    std::ofstream out(dir.file("model.safetensors"), std::ios::binary);
+    const std::uint64_t length = header.size();
+    out.write(reinterpret_cast<const char*>(&length), 8);
+    out << header;
+    out.write(reinterpret_cast<const char*>(values.data()), std::streamsize(kFloats * 4));
+  }
+  auto source = open_weight_source(dir.path());
+  ASSERT_TRUE(source.ok()) << source.status().to_string();
+  auto check = [&] {
+    auto w = (*source)->load("w", DType::kF32);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    ASSERT_EQ(0, std::memcmp(w->tensor.data(), values.data(), values.size() * 4));
+  };
+  check();  // reads every page of the mapping
+  const std::int64_t before = rss_file_kib();
+  (*source)->release_pages();
+  const std::int64_t after = rss_file_kib();
+  ASSERT_GT(before, 0);
+  EXPECT_LT(after, before - 12 * 1024) << "RssFile " << before << " -> " << after << " KiB";
+  check();  // still readable: faulted back in
 }
 
 TEST(OpenWeightSource, RefusesBadShardIndexes) {
