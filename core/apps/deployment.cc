@@ -190,7 +190,8 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     // Dense checkpoints, and the modules a quantized one leaves dense, go through the built-in
     // scheme, kept in the manifest's dtype (f32 on CPU by default).
     model_context.weights = d->weights.get();
-    model_context.dense = &dense_quant_scheme(m.model.dtype.value_or(DType::kF32));
+    model_context.dense_dtype = m.model.dtype.value_or(DType::kF32);
+    model_context.dense = &dense_quant_scheme(model_context.dense_dtype);
     model_context.quant = d->quant ? d->quant.get() : model_context.dense;
   }
   const int tp = m.devices.tensor_parallel;

@@ -3,6 +3,7 @@
 #include "activation_size.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/attention.h"
+#include "kernels/cpu/embedding.h"
 #include "kernels/cpu/rms_norm.h"
 #include "parameter_count.h"
 #include "plexus/communicator.h"
@@ -56,7 +57,7 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
   }
   const std::int64_t h = c.hidden_size, q_dim = c.num_attention_heads * c.head_dim,
                      kv_dim = c.num_key_value_heads * c.head_dim;
-  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_, w.load("model.embed_tokens.weight", DType::kF32));
+  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_, w.load("model.embed_tokens.weight", ctx.dense_dtype));
   if (m->embed_tokens_.tensor.ndim() != 2 || m->embed_tokens_.tensor.dim(0) != c.vocab_size ||
       m->embed_tokens_.tensor.dim(1) != h) {
     return Status::invalid_argument("model.embed_tokens.weight is " +
@@ -148,10 +149,9 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
   up_.resize(T * inter);
   scratch_.resize(T * h);
 
-  const float* embed = embed_tokens_.tensor.data_as<const float>();
-  for (std::int64_t t = 0; t < T; ++t) {
-    std::copy_n(embed + std::int64_t(b.tokens[t]) * h, h, hidden_.data() + t * h);
-  }
+  PLEXUS_RETURN_IF_ERROR(kernels::embedding(b.tokens.data(), T, embed_tokens_.tensor.data(),
+                                            embed_tokens_.tensor.dtype(), config_.vocab_size, h,
+                                            hidden_.data()));
   // The kernels take 64-bit positions, slots and sequence starts.
   const std::vector<std::int64_t> positions(b.positions.begin(), b.positions.end());
   const std::vector<std::int64_t> slots(b.slots.begin(), b.slots.end());

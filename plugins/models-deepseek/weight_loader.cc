@@ -24,8 +24,8 @@ Result<OwnedTensor> WeightLoader::vector(const std::string& name, std::int64_t n
 }
 
 Result<OwnedTensor> WeightLoader::matrix(const std::string& name, std::int64_t rows,
-                                         std::int64_t cols) const {
-  PLEXUS_ASSIGN_OR_RETURN(OwnedTensor t, weights_.load(name, DType::kF32));
+                                         std::int64_t cols, DType dtype) const {
+  PLEXUS_ASSIGN_OR_RETURN(OwnedTensor t, weights_.load(name, dtype));
   if (t.tensor.ndim() != 2 || t.tensor.dim(0) != rows || t.tensor.dim(1) != cols) {
     return Status::invalid_argument(name + " is " + t.tensor.describe() + ", expected [" +
                                     std::to_string(rows) + ", " + std::to_string(cols) + "]");

@@ -35,8 +35,9 @@ class WeightLoader {
                                          ShardKind shard = ShardKind::kNone) const;
   // A tensor of exactly `n` values, converted to f32.
   Result<OwnedTensor> vector(const std::string& name, std::int64_t n) const;
-  // A [rows, cols] matrix, converted to f32.
-  Result<OwnedTensor> matrix(const std::string& name, std::int64_t rows, std::int64_t cols) const;
+  // A [rows, cols] matrix, converted to `dtype`.
+  Result<OwnedTensor> matrix(const std::string& name, std::int64_t rows, std::int64_t cols,
+                             DType dtype = DType::kF32) const;
 
  private:
   const WeightSource& weights_;

@@ -91,8 +91,8 @@ TEST(AwqConfig, ModulesToNotConvertMatchTheCheckpointsDenseTensors) {
 }
 
 // The manifest's dtype reaches every layer a checkpoint keeps dense: all of a dense checkpoint's
-// and the (tied) lm_head of an AWQ one. bf16 storage rounds those weights, so the logits move a
-// little away from the f32 ones, and stay close.
+// and the (tied) lm_head of an AWQ one, and the embedding table. bf16 storage rounds those
+// weights, so the logits move a little away from the f32 ones, and stay close.
 TEST(AwqModel, DenseLayersFollowTheManifestDtype) {
   for (const std::string variant : {"dense", "awq_g32"}) {
     SCOPED_TRACE(variant);
@@ -103,7 +103,8 @@ TEST(AwqModel, DenseLayersFollowTheManifestDtype) {
     std::vector<float> logits[2];
     for (int i = 0; i < 2; ++i) {
       quant_test::QuantModel qm;
-      Status s = qm.build(plugin, v, &dense_quant_scheme(i == 0 ? DType::kF32 : DType::kBF16));
+      const DType dtype = i == 0 ? DType::kF32 : DType::kBF16;
+      Status s = qm.build(plugin, v, &dense_quant_scheme(dtype), dtype);
       ASSERT_TRUE(s.ok()) << s.to_string();
       auto l = engine::prefill_logits(*qm.model, ids);
       ASSERT_TRUE(l.ok()) << l.status().to_string();

@@ -163,11 +163,12 @@ struct QuantModel {
   std::shared_ptr<Model> model;
 
   Status build(const std::string& quant_plugin, const Variant& v,
-               const QuantScheme* dense = nullptr) {
+               const QuantScheme* dense = nullptr, DType dense_dtype = DType::kF32) {
     PLEXUS_RETURN_IF_ERROR(host.load(kPlugins + "libplexus-models-deepseek.so"));
     ModelContext context{&v.weights->config(), &manifest};
     context.weights = v.weights.get();
     context.dense = dense;
+    context.dense_dtype = dense_dtype;
     if (quant_plugin.empty()) {
       context.quant = dense ? dense : &dense_quant_scheme();
     } else {

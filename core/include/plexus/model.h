@@ -26,6 +26,7 @@
 
 #include "plexus/config_view.h"
 #include "plexus/device.h"
+#include "plexus/dtype.h"
 #include "plexus/status.h"
 
 namespace plexus {
@@ -45,6 +46,9 @@ struct ModelContext {
   // For the modules `quant` leaves dense (lm_head, modules_to_not_convert): the built-in dense
   // scheme in the manifest's dtype. Null (older hosts): dense_quant_scheme(), f32.
   const QuantScheme* dense = nullptr;
+  // The manifest's dtype for dense weights (f32 by default on the CPU): `dense` keeps linear
+  // layers in it, and the embedding table is held in it too.
+  DType dense_dtype = DType::kF32;
   // This rank's tensor-parallel group; required when tensor_parallel_size > 1.
   Communicator* communicator = nullptr;
 };
