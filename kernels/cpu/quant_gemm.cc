@@ -67,6 +67,37 @@ int quant_zero(const QuantMatrix& w, std::int64_t group, std::int64_t col) {
   return int((word >> (w.bits * (col % per))) & ((1u << w.bits) - 1));
 }
 
+Status repack_awq_as_gptq(const QuantMatrix& w, std::uint32_t* codes, std::uint32_t* zeros) {
+  PLEXUS_RETURN_IF_ERROR(check_quant_matrix(w));
+  if (w.layout != QuantLayout::kAwqGemm) return bad("repack_awq_as_gptq needs an AWQ matrix");
+  if (w.k % 8 != 0 || (w.group_size % 8 != 0 && w.group_size != w.k)) {
+    return bad("the GPTQ layout needs K and the group size divisible by 8, got K " +
+               std::to_string(w.k) + " group " + std::to_string(w.group_size));
+  }
+  // Nibble i of AWQ word c of a row is column 8c + kAwqOrder[i].
+  const std::int64_t words = w.n / 8;
+  std::fill(codes, codes + w.k / 8 * w.n, 0u);
+  for (std::int64_t k = 0; k < w.k; ++k) {
+    const std::uint32_t* src = w.codes + k * words;
+    std::uint32_t* dst = codes + (k / 8) * w.n;
+    const int shift = 4 * int(k % 8);
+    for (std::int64_t c = 0; c < words; ++c) {
+      for (int i = 0; i < 8; ++i) {
+        dst[8 * c + kAwqOrder[i]] |= ((src[c] >> (4 * i)) & 0xFu) << shift;
+      }
+    }
+  }
+  for (std::int64_t g = 0; g < w.groups(); ++g) {
+    for (std::int64_t c = 0; c < words; ++c) {
+      const std::uint32_t z = w.zeros[g * words + c];
+      std::uint32_t out = 0;
+      for (int i = 0; i < 8; ++i) out |= ((z >> (4 * i)) & 0xFu) << (4 * kAwqOrder[i]);
+      zeros[g * words + c] = out;
+    }
+  }
+  return Status::ok_status();
+}
+
 Status quant_dequantize_reference(const QuantMatrix& w, float* out) {
   PLEXUS_RETURN_IF_ERROR(check_quant_matrix(w));
   for (std::int64_t n = 0; n < w.n; ++n) {

@@ -64,6 +64,13 @@ Status check_quant_matrix(const QuantMatrix& w);
 int quant_code(const QuantMatrix& w, std::int64_t row, std::int64_t col);
 int quant_zero(const QuantMatrix& w, std::int64_t group, std::int64_t col);
 
+// The codes and zeros of a valid kAwqGemm matrix `w`, repacked in the kGptq layout (4 bits):
+// `codes` gets K/8 * N words, `zeros` groups * N/8. The values do not change, so quant_gemm
+// gives bit-identical results; the GPTQ layout reads 8 code rows per word, which the one-row
+// kernel runs markedly faster (bench/quant/RESULTS.md). InvalidArgument unless K and the group
+// size are multiples of 8 (or the group is all of K).
+Status repack_awq_as_gptq(const QuantMatrix& w, std::uint32_t* codes, std::uint32_t* zeros);
+
 // Readable reference: out[n * K + k] = float(q - z) * float(s), exact in f32 (a small integer
 // times an f16). Rounded to f16 it is what AWQ/GPTQ libraries compute in half precision.
 Status quant_dequantize_reference(const QuantMatrix& w, float* out);

@@ -171,6 +171,39 @@ TEST(QuantGemm, RowsDoNotDependOnTheBatchOrTheThreads) {
   }
 }
 
+TEST(QuantGemm, AwqRepackedAsGptqGivesTheSameBits) {
+  for (const Case& c : kCases) {
+    if (c.layout != QuantLayout::kAwqGemm) continue;
+    SCOPED_TRACE("N " + std::to_string(c.n) + " K " + std::to_string(c.k));
+    Packed p = make(c.layout, c.bits, c.n, c.k, c.group, 13);
+    std::vector<std::uint32_t> codes(std::size_t(c.k / 8 * c.n)), zeros(p.zeros.size());
+    ASSERT_TRUE(repack_awq_as_gptq(p.m, codes.data(), zeros.data()).ok());
+    QuantMatrix g = p.m;
+    g.layout = QuantLayout::kGptq;
+    g.codes = codes.data();
+    g.zeros = zeros.data();
+    ASSERT_TRUE(check_quant_matrix(g).ok());
+    for (std::int64_t k = 0; k < c.k; ++k)
+      for (std::int64_t n = 0; n < c.n; ++n)
+        ASSERT_EQ(quant_code(g, k, n), quant_code(p.m, k, n)) << k << "," << n;
+    for (std::int64_t gr = 0; gr < p.m.groups(); ++gr)
+      for (std::int64_t n = 0; n < c.n; ++n)
+        ASSERT_EQ(quant_zero(g, gr, n), quant_zero(p.m, gr, n)) << gr << "," << n;
+    for (const std::int64_t M : {1, 2, 5}) {
+      const std::vector<float> x = random_x(M, c.k, 17);
+      std::vector<float> a(std::size_t(M * c.n)), b(a.size());
+      ASSERT_TRUE(quant_gemm(x.data(), p.m, nullptr, a.data(), M).ok());
+      ASSERT_TRUE(quant_gemm(x.data(), g, nullptr, b.data(), M).ok());
+      ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float))) << "M " << M;
+    }
+  }
+  Packed odd = make(QuantLayout::kAwqGemm, 4, 64, 36, 36, 1);
+  std::vector<std::uint32_t> codes(64 * 8), zeros(8);
+  EXPECT_EQ(repack_awq_as_gptq(odd.m, codes.data(), zeros.data()).message(),
+            "quant_gemm: the GPTQ layout needs K and the group size divisible by 8, got K 36 "
+            "group 36");
+}
+
 TEST(QuantGemm, RefusesMalformedMatrices) {
   Packed p = make(QuantLayout::kGptq, 4, 64, 64, 32, 1);
   QuantMatrix bad = p.m;

@@ -1,6 +1,8 @@
 #include "awq_linear.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "packed_tensor.h"
 
@@ -90,6 +92,17 @@ Result<std::unique_ptr<AwqLinear>> AwqLinear::load(const AwqConfig& config, cons
   l->matrix_.zeros = l->qzeros_.data();
   l->matrix_.scales = l->scales_.data();
   PLEXUS_RETURN_IF_ERROR(kernels::check_quant_matrix(l->matrix_));
+  // The same codes in GPTQ's word order (8 rows per word) run the one-row kernel markedly
+  // faster; still 4 bits a code, and bit-identical results. Shapes it cannot take stay as stored.
+  if (kl % 8 == 0 && (local_group % 8 == 0 || local_group == kl)) {
+    std::vector<std::uint32_t> codes(l->qweight_.size()), zeros(l->qzeros_.size());
+    PLEXUS_RETURN_IF_ERROR(kernels::repack_awq_as_gptq(l->matrix_, codes.data(), zeros.data()));
+    l->qweight_ = std::move(codes);
+    l->qzeros_ = std::move(zeros);
+    l->matrix_.layout = kernels::QuantLayout::kGptq;
+    l->matrix_.codes = l->qweight_.data();
+    l->matrix_.zeros = l->qzeros_.data();
+  }
   return l;
 }
 

@@ -5,7 +5,9 @@
 // - Loads `<prefix>.qweight` I32 [K, N/8], `.qzeros` I32 [K/G, N/8], `.scales` F16 [K/G, N]
 //   (G = group_size, or K for -1) and `.bias` when the spec asks for one; any other dtype or
 //   shape is InvalidArgument naming the tensor. Zeros are used as stored:
-//   W[k][n] = (q - z) * s.
+//   W[k][n] = (q - z) * s. When K and the group are multiples of 8 (every real checkpoint),
+//   codes and zeros are repacked once at load into GPTQ's word order (kernels::
+//   repack_awq_as_gptq: same 4 bits a code, same results), which the one-row kernel runs faster.
 // - Tensor parallel: a column split needs out_features / world divisible by 8 (8 columns per
 //   int32); a row split needs whole groups per rank (any split of whole words for G = -1, where
 //   each rank keeps the one group's scales and zeros).
