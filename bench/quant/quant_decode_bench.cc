@@ -3,8 +3,9 @@
 // through kernels::gemm against packed AWQ / GPTQ weights through kernels::quant_gemm, one
 // token (M = 1) and eight concurrent sequences (M = 8) per step.
 //
-// The packed codes are random (the fused kernel's speed does not depend on their values); the
-// lm_head stays dense bf16 in every quantized run, as AWQ/GPTQ checkpoints keep it. Reports the
+// AWQ runs as quant-awq runs it: repacked at load into GPTQ's word order (same codes, same
+// results). The packed codes are random (the fused kernel's speed does not depend on their values);
+// the lm_head stays dense bf16 in every quantized run, as AWQ/GPTQ checkpoints keep it. Reports the
 // resident bytes of all weights and the median tokens/s over --steps steps (linear layers only:
 // at batch 1 they are >95% of a decode step's work at this size).
 //
@@ -99,6 +100,16 @@ Layer make_packed(Shape s, QuantLayout layout, int bits, std::int64_t group, Rng
   for (auto& w : l.zeros) w = std::uint32_t(rng());
   l.scales.assign(std::size_t(groups * s.n), plexus::f32_to_f16(0.01f));
   l.q = QuantMatrix{layout, bits, s.n, s.k, group, l.codes.data(), l.zeros.data(), l.scales.data()};
+  if (layout == QuantLayout::kAwqGemm) {
+    // As quant-awq runs it: repacked at load into GPTQ's word order (same codes and results).
+    std::vector<std::uint32_t> codes(l.codes.size()), zeros(l.zeros.size());
+    if (!repack_awq_as_gptq(l.q, codes.data(), zeros.data()).ok()) std::exit(1);
+    l.codes = std::move(codes);
+    l.zeros = std::move(zeros);
+    l.q.layout = QuantLayout::kGptq;
+    l.q.codes = l.codes.data();
+    l.q.zeros = l.zeros.data();
+  }
   return l;
 }
 
