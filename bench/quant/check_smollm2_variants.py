@@ -20,12 +20,11 @@ import sys
 
 os.environ.setdefault("GPTQMODEL_CPU_WORKERS", "2")
 
-import safetensors.torch  # noqa: E402
 import torch  # noqa: E402
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", "quant"))
-from make_quant_fixtures import library_dequant  # noqa: E402
+from make_quant_fixtures import library_dequant, load_dequantised  # noqa: E402
 
 PROMPTS = (
     "The capital of France is Paris. The capital of Germany is",
@@ -42,16 +41,7 @@ def dequantised_model(folder):
     if hasattr(hf_config, "quantization_config"):
         del hf_config.quantization_config
     model = AutoModelForCausalLM.from_config(hf_config, dtype=torch.float32)
-    tensors = safetensors.torch.load_file(os.path.join(folder, "model.safetensors"))
-    state = {k: v.to(torch.float32) for k, v in tensors.items() if v.is_floating_point()}
-    state = {k: v for k, v in state.items() if not k.endswith(".scales")}
-    for m, (_, w32) in dequant.items():
-        state[m + ".weight"] = w32
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if k != "lm_head.weight"]  # tied to embed_tokens
-    assert not missing and not unexpected, (missing, unexpected)
-    model.tie_weights()
-    return model.eval()
+    return load_dequantised(model, folder, dequant)
 
 
 def transformers_text(model, tok, prompt, max_tokens):

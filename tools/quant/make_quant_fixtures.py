@@ -248,8 +248,11 @@ def library_dequant(case_dir, config):
 
 def dense_model_from(case_dir, dequant):
     """A float32 LlamaForCausalLM with the checkpoint's dense tensors and `dequant`'s weights."""
-    config = LlamaConfig(**BASE)
-    model = LlamaForCausalLM(config)
+    return load_dequantised(LlamaForCausalLM(LlamaConfig(**BASE)), case_dir, dequant)
+
+
+def load_dequantised(model, case_dir, dequant):
+    """Fills the float32 `model` with case_dir's dense tensors and `dequant`'s f32 weights."""
     tensors = safetensors.torch.load_file(os.path.join(case_dir, "model.safetensors"))
     state = {k: v.to(torch.float32) for k, v in tensors.items() if v.is_floating_point()}
     for m, (_, w32) in dequant.items():
