@@ -1,7 +1,8 @@
 // Decode-step throughput of the linear layers of a ~1B Llama (TinyLlama-1.1B shape: hidden 2048,
 // intermediate 5632, 22 layers, 4 KV heads of 64, vocab 32000) on the CPU: dense f32 and bf16
-// through kernels::gemm against packed AWQ / GPTQ weights through kernels::quant_gemm, one
-// token (M = 1) and eight concurrent sequences (M = 8) per step.
+// through kernels::gemm against packed AWQ / GPTQ weights through kernels::quant_gemm (or, for
+// formats named "...+int8", kernels::quant_gemm_q8: int8 activations), one token (M = 1) and
+// eight concurrent sequences (M = 8) per step.
 //
 // AWQ runs as quant-awq runs it: repacked at load into GPTQ's word order (same codes, same
 // results). The packed codes are random (the fused kernel's speed does not depend on their values);
@@ -10,7 +11,7 @@
 // at batch 1 they are >95% of a decode step's work at this size).
 //
 // Build: cmake --build build --target plexus_quant_bench; run: build/bin/plexus_quant_bench
-// [--steps N] [--threads T] [--only FORMAT] [--rows 1|8] (0 in a column it did not run).
+// [--steps N] [--threads T] [--only FORMAT,...] [--rows 1|8] (0 in a column it did not run).
 // bench/quant/RESULTS.md has the numbers and the machine.
 #include <algorithm>
 #include <chrono>
@@ -50,12 +51,14 @@ struct Layer {
   std::vector<std::uint16_t> scales;
   QuantMatrix q;
   bool quantized = false;
+  bool int8 = false;  // quant_gemm_q8
   std::size_t bytes() const {
     return dense_bytes.size() + codes.size() * 4 + zeros.size() * 4 + scales.size() * 2;
   }
   void run(const float* x, float* y, std::int64_t m) const {
-    plexus::Status st = quantized ? quant_gemm(x, q, nullptr, y, m)
-                                  : gemm(x, dense_bytes.data(), dense, nullptr, y, m, s.n, s.k);
+    plexus::Status st = !quantized ? gemm(x, dense_bytes.data(), dense, nullptr, y, m, s.n, s.k)
+                        : int8     ? quant_gemm_q8(x, q, nullptr, y, m)
+                                   : quant_gemm(x, q, nullptr, y, m);
     if (!st.ok()) {
       std::fprintf(stderr, "%s\n", st.to_string().c_str());
       std::exit(1);
@@ -125,8 +128,10 @@ struct Model {
   std::size_t layer_bytes() const { return bytes() - layers.back().bytes(); }
 };
 
-Model build(const std::string& name, Rng& rng) {
-  Model m{name, {}};
+Model build(const std::string& format, Rng& rng) {
+  Model m{format, {}};
+  const bool int8 = format.ends_with("+int8");
+  const std::string name = int8 ? format.substr(0, format.size() - 5) : format;
   for (int i = 0; i < kLayers; ++i) {
     for (Shape s : kLayerShapes) {
       if (name == "f32") m.layers.push_back(make_dense(s, DType::kF32, rng));
@@ -139,6 +144,7 @@ Model build(const std::string& name, Rng& rng) {
         m.layers.push_back(make_packed(s, QuantLayout::kGptq, 8, 128, rng));
       if (name == "gptq-2bit-g128")
         m.layers.push_back(make_packed(s, QuantLayout::kGptq, 2, 128, rng));
+      m.layers.back().int8 = int8 && m.layers.back().quantized;
     }
   }
   m.layers.push_back(
@@ -163,12 +169,20 @@ double step_seconds(const Model& m, std::int64_t rows) {
 
 int main(int argc, char** argv) {
   int steps = 5, threads = 0, rows = 0;  // rows 0: both M = 1 and M = 8
-  std::vector<std::string> formats = {"bf16",           "awq-g128",       "gptq-4bit-g128",
-                                      "gptq-8bit-g128", "gptq-2bit-g128", "f32"};
+  std::vector<std::string> formats = {
+      "bf16",           "awq-g128",      "gptq-4bit-g128",      "gptq-8bit-g128",
+      "gptq-2bit-g128", "awq-g128+int8", "gptq-4bit-g128+int8", "f32"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--only")) formats = {argv[i + 1]};
+    if (!std::strcmp(argv[i], "--only")) {  // a comma-separated list
+      formats.clear();
+      std::string list = argv[i + 1];
+      for (std::size_t b = 0, e; b <= list.size(); b = e + 1) {
+        e = std::min(list.find(',', b), list.size());
+        formats.push_back(list.substr(b, e - b));
+      }
+    }
     if (!std::strcmp(argv[i], "--rows")) rows = std::atoi(argv[i + 1]);
   }
   if (threads > 0) set_num_threads(threads);

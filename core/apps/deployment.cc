@@ -96,6 +96,12 @@ Result<std::shared_ptr<QuantScheme>> create_quant_scheme(const Manifest& m,
   }
   const std::string wanted(quant_method_name(m.quant.scheme));
   const std::string where = m.where("quant.scheme");
+  if (method.empty() && m.quant.activations != "f32") {
+    return Status::invalid_argument(
+        m.where("quant.activations") + ": [quant] activations = \"" + m.quant.activations +
+        "\" applies to AWQ/GPTQ checkpoints, and this one has no quantization_config: remove it "
+        "(dense layers follow [model] dtype)");
+  }
   if (wanted == "none") {
     if (!method.empty()) {
       return Status::invalid_argument(

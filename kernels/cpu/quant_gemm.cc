@@ -153,17 +153,23 @@ void quant_columns_generic(const QuantGemmArgs& a, std::int64_t n_begin, std::in
 
 }  // namespace internal
 
-Status internal::quant_gemm_isa(CpuIsa isa, const float* x, const QuantMatrix& w, const float* bias,
-                                float* y, std::int64_t M, ThreadPool& p) {
+Result<bool> internal::quant_gemm_trivial(const float* x, const QuantMatrix& w, const float* bias,
+                                          float* y, std::int64_t M) {
   PLEXUS_RETURN_IF_ERROR(check_quant_matrix(w));
   if (M < 0) return bad("negative row count");
-  if (M == 0 || w.n == 0) return Status::ok_status();
+  if (M == 0 || w.n == 0) return true;
   if (w.k == 0) {
     for (std::int64_t i = 0; i < M * w.n; ++i) y[i] = bias ? 0.0f + bias[i % w.n] : 0.0f;
-    return Status::ok_status();
+    return true;
   }
   if (!x || !y) return bad("null x or y");
+  return false;
+}
 
+Status internal::quant_gemm_isa(CpuIsa isa, const float* x, const QuantMatrix& w, const float* bias,
+                                float* y, std::int64_t M, ThreadPool& p) {
+  PLEXUS_ASSIGN_OR_RETURN(const bool done, internal::quant_gemm_trivial(x, w, bias, y, M));
+  if (done) return Status::ok_status();
   const std::int64_t groups = w.groups();
   std::vector<float> sums(std::size_t(M * groups));
   for (std::int64_t m = 0; m < M; ++m) {
@@ -175,24 +181,34 @@ Status internal::quant_gemm_isa(CpuIsa isa, const float* x, const QuantMatrix& w
       sums[std::size_t(m * groups + g)] = s;
     }
   }
-  internal::QuantGemmArgs args{x, &w, bias, y, M, sums.data()};
+  internal::run_quant_blocks(isa, internal::QuantGemmArgs{x, &w, bias, y, M, sums.data()}, p);
+  return Status::ok_status();
+}
 
+void internal::run_quant_blocks(CpuIsa isa, const QuantGemmArgs& args, ThreadPool& p) {
+  const QuantMatrix& w = *args.w;
+  const bool q8 = args.xq != nullptr;
   int lanes = 0;
-  void (*blocks_fn)(const internal::QuantGemmArgs&, std::int64_t, std::int64_t, float*) = nullptr;
-  if (isa == CpuIsa::kAvx512) {
+  void (*blocks_fn)(const QuantGemmArgs&, std::int64_t, std::int64_t, float*) = nullptr;
+  void (*columns_fn)(const QuantGemmArgs&, std::int64_t, std::int64_t) =
+      q8 ? quant_q8_columns_generic : quant_columns_generic;
+  if (q8 && isa != CpuIsa::kGeneric) {
+    lanes = 8;
+    blocks_fn = quant_q8_blocks_avx2;
+  } else if (isa == CpuIsa::kAvx512) {
     lanes = 16;
-    blocks_fn = internal::quant_blocks_avx512;
+    blocks_fn = quant_blocks_avx512;
   } else if (isa == CpuIsa::kAvx2) {
     lanes = 8;
-    blocks_fn = internal::quant_blocks_avx2;
+    blocks_fn = quant_blocks_avx2;
   }
   if (!blocks_fn) {
     // Generic: chunks of 8 columns, so threads split the work as the vector variants do.
     const std::int64_t units = (w.n + 7) / 8;
     p.parallel_for(units, [&](std::int64_t b, std::int64_t e) {
-      internal::quant_columns_generic(args, b * 8, std::min(w.n, e * 8));
+      columns_fn(args, b * 8, std::min(w.n, e * 8));
     });
-    return Status::ok_status();
+    return;
   }
   // Units of 8L columns, then the tail (fewer than 8L columns) column by column. A thread takes
   // a contiguous run of units and walks it whole (see blocks_loop). A chunk should hold at least
@@ -200,20 +216,19 @@ Status internal::quant_gemm_isa(CpuIsa isa, const float* x, const QuantMatrix& w
   const std::int64_t width = 8 * lanes;
   const std::int64_t full = w.n / width;
   const std::int64_t units = full + (w.n % width ? 1 : 0);
-  const std::int64_t per_unit = width * w.k * M;
+  const std::int64_t per_unit = width * w.k * args.M;
   const std::int64_t grain = std::max<std::int64_t>(1, (std::int64_t{1} << 18) / per_unit);
   p.parallel_for(
       units,
       [&](std::int64_t b, std::int64_t e) {
         // Every float of it is written before it is read (blocks_loop): no zeroing.
         const auto scratch = std::make_unique_for_overwrite<float[]>(
-            std::size_t(internal::quant_scratch_floats(e - b, lanes)));
+            std::size_t(quant_scratch_floats(e - b, lanes)));
         const std::int64_t last = std::min(e, full);
         if (last > b) blocks_fn(args, b * width, last - b, scratch.get());
-        if (e > full) internal::quant_columns_generic(args, full * width, w.n);
+        if (e > full) columns_fn(args, full * width, w.n);
       },
       grain);
-  return Status::ok_status();
 }
 
 Status quant_gemm(const float* x, const QuantMatrix& w, const float* bias, float* y, std::int64_t M,

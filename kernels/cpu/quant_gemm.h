@@ -84,4 +84,44 @@ Status quant_gemm(const float* x, const QuantMatrix& w, const float* bias, float
 Status quant_gemm_reference(const float* x, const QuantMatrix& w, const float* bias, float* y,
                             std::int64_t M);
 
+// ---- Opt-in int8 activations (`[quant] activations = "q8"`) ----
+//
+// quant_gemm_q8 quantizes each row of x in blocks of kQ8Block inputs to int8 with one f32 scale
+// per block, as llama.cpp's Q8_0 does, and multiplies codes and activations as integers: on AVX2
+// one vpmaddubsw does 32 multiply-adds where an f32 fma does 8. Per block b of a row:
+//   amax = max |x[k]|,  d_b = amax / 127,  a[k] = clamp(nearbyint(x[k] * (127 / amax)), -127, 127)
+// (a = 0 when 127 / amax overflows, amax = 0 included; a NaN or infinity in the block makes the
+// row's outputs NaN). Each input
+// moves by at most d_b / 2, so |y - y_f32| <= sum_b d_b / 2 * sum_{k in b} |W[n][k]|: the
+// accuracy this path trades for speed. It is still batch invariant, and every CPU variant gives
+// bit-identical results. Per row m and column n (integer sums exact, then f32):
+//   out = +0
+//   for each group g in order:
+//     acc = +0; sa = +0
+//     for each block b of g in order:
+//       acc = fma(d_b, float(sum_{k in b} a[k] q[k][n]), acc)
+//       sa  = fma(d_b, float(sum_{k in b} a[k]), sa)
+//     out = fma(s[g][n], fma(-float(z[g][n]), sa, acc), out)
+//   y = out (+ bias[n])
+inline constexpr std::int64_t kQ8Block = 32;
+
+// Whether quant_gemm_q8 takes `w` (a valid matrix): the GPTQ layout (quant-awq repacks AWQ into
+// it), 2 or 4 bits (8-bit codes times int8 can overflow vpmaddubsw's 16-bit pair sums), and
+// whole blocks per group: K and the group size multiples of kQ8Block.
+bool quant_q8_supported(const QuantMatrix& w);
+
+// The int8-activation kernel (AVX2 code on AVX2 and AVX-512 CPUs, else generic). InvalidArgument
+// when !quant_q8_supported(w), naming why.
+Status quant_gemm_q8(const float* x, const QuantMatrix& w, const float* bias, float* y,
+                     std::int64_t M, ThreadPool* pool = nullptr);
+
+// x's rows quantized as above, in k order: a [M, K] and d [M, K / kQ8Block]. REQUIRES: K a
+// multiple of kQ8Block.
+void quantize_q8_rows(const float* x, std::int64_t M, std::int64_t K, std::int8_t* a, float* d);
+
+// Oracle: quantize_q8_rows, then sum_k d_b a[k] W[n][k] with W from quant_dequantize_reference,
+// accumulated in double in index order.
+Status quant_gemm_q8_reference(const float* x, const QuantMatrix& w, const float* bias, float* y,
+                               std::int64_t M);
+
 }  // namespace plexus::kernels

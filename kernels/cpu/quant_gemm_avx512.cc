@@ -48,7 +48,7 @@ struct Isa {
 
 void quant_blocks_avx512(const QuantGemmArgs& a, std::int64_t n0, std::int64_t blocks,
                          float* scratch) {
-  blocks_loop(a, n0, blocks, scratch);
+  f32_blocks(a, n0, blocks, scratch);
 }
 
 }  // namespace plexus::kernels::internal

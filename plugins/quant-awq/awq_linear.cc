@@ -17,7 +17,8 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 }  // namespace
 
 Result<std::unique_ptr<AwqLinear>> AwqLinear::load(const AwqConfig& config, const LinearSpec& spec,
-                                                   const WeightSource& weights) {
+                                                   const WeightSource& weights,
+                                                   quant::Activations activations) {
   const std::int64_t K = spec.in_features;
   const std::int64_t N = spec.out_features;
   const std::int64_t G = config.group_size > 0 ? config.group_size : K;
@@ -103,11 +104,12 @@ Result<std::unique_ptr<AwqLinear>> AwqLinear::load(const AwqConfig& config, cons
     l->matrix_.codes = l->qweight_.data();
     l->matrix_.zeros = l->qzeros_.data();
   }
+  l->kernel_ = quant::PackedKernel(activations, l->matrix_);
   return l;
 }
 
 Status AwqLinear::forward(const float* x, std::int64_t rows, float* y) const {
-  return kernels::quant_gemm(x, matrix_, bias_.empty() ? nullptr : bias_.data(), y, rows);
+  return kernel_.run(x, matrix_, bias_.empty() ? nullptr : bias_.data(), y, rows);
 }
 
 std::size_t AwqLinear::resident_bytes() const {

@@ -19,6 +19,7 @@
 
 #include "awq_config.h"
 #include "kernels/cpu/quant_gemm.h"
+#include "packed_kernel.h"
 #include "plexus/linear.h"
 #include "plexus/weight_source.h"
 
@@ -26,8 +27,10 @@ namespace plexus::awq {
 
 class AwqLinear final : public Linear {
  public:
-  static Result<std::unique_ptr<AwqLinear>> load(const AwqConfig& config, const LinearSpec& spec,
-                                                 const WeightSource& weights);
+  // `activations`: the manifest's choice of kernel (packed_kernel.h).
+  static Result<std::unique_ptr<AwqLinear>> load(
+      const AwqConfig& config, const LinearSpec& spec, const WeightSource& weights,
+      quant::Activations activations = quant::Activations::kF32);
 
   Status forward(const float* x, std::int64_t rows, float* y) const override;
   std::int64_t in_features() const override { return matrix_.k; }
@@ -36,6 +39,7 @@ class AwqLinear final : public Linear {
 
   // The layer's weight by the reference dequantisation, f32 [out, in]. For tests.
   Status dequantize_reference(float* out) const;
+  bool int8_activations() const { return kernel_.int8(); }
 
  private:
   AwqLinear() = default;
@@ -45,6 +49,7 @@ class AwqLinear final : public Linear {
   std::vector<std::uint16_t> scales_;
   std::vector<float> bias_;
   kernels::QuantMatrix matrix_;
+  quant::PackedKernel kernel_;
 };
 
 }  // namespace plexus::awq

@@ -73,6 +73,17 @@ TEST_P(AwqFixture, TinyLlamaLogitsMatchTransformers) {
   quant_test::expect_prefill_matches(*qm.model, v_.ref, 1e-3);
 }
 
+// `[quant] activations = "int8"`: every packed layer runs the int8 kernel; the logits match
+// transformers running the same int8 rounding, and stay within kInt8Tolerance of its exact f32
+// forward.
+TEST_P(AwqFixture, Int8ActivationsMatchTransformersWithTheSameRounding) {
+  auto layer = AwqLinear::load(config_, LinearSpec{kModule, kIn, kOut}, *v_.weights,
+                               quant::Activations::kInt8);
+  ASSERT_TRUE(layer.ok()) << layer.status().to_string();
+  EXPECT_TRUE((*layer)->int8_activations());
+  quant_test::expect_int8_model_matches("quant-awq", v_, GetParam(), true);
+}
+
 INSTANTIATE_TEST_SUITE_P(GptqModelCheckpoints, AwqFixture, ::testing::ValuesIn(kVariants));
 
 TEST(AwqConfig, ModulesToNotConvertMatchTheCheckpointsDenseTensors) {

@@ -3,6 +3,7 @@
 
 #include "awq_config.h"
 #include "awq_linear.h"
+#include "packed_kernel.h"
 #include "plexus/plugin.h"
 
 namespace plexus::awq {
@@ -10,12 +11,14 @@ namespace {
 
 class AwqScheme final : public QuantScheme {
  public:
-  explicit AwqScheme(AwqConfig config) : config_(std::move(config)) {
+  AwqScheme(AwqConfig config, quant::Activations activations)
+      : config_(std::move(config)), activations_(activations) {
     summary_.method = "awq";
     summary_.bits = config_.bits;
     summary_.group_size = config_.group_size;
     summary_.detail = std::string(config_.zero_point ? "zero_point" : "symmetric") + ", " +
                       config_.version + " layout";
+    if (activations_ == quant::Activations::kInt8) summary_.detail += ", int8 activations";
   }
   const QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return config_.bytes_per_weight(); }
@@ -27,18 +30,21 @@ class AwqScheme final : public QuantScheme {
   Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
                                                 const WeightSource& weights) const override {
     PLEXUS_ASSIGN_OR_RETURN(std::unique_ptr<AwqLinear> linear,
-                            AwqLinear::load(config_, spec, weights));
+                            AwqLinear::load(config_, spec, weights, activations_));
     return std::unique_ptr<Linear>(std::move(linear));
   }
 
  private:
   AwqConfig config_;
+  quant::Activations activations_;
   QuantSummary summary_;
 };
 
 Result<std::unique_ptr<QuantScheme>> create(const QuantContext& context) {
   PLEXUS_ASSIGN_OR_RETURN(AwqConfig config, parse_awq_config(*context.quantization_config));
-  return std::unique_ptr<QuantScheme>(new AwqScheme(std::move(config)));
+  PLEXUS_ASSIGN_OR_RETURN(const quant::Activations activations,
+                          quant::read_activations(*context.manifest));
+  return std::unique_ptr<QuantScheme>(new AwqScheme(std::move(config), activations));
 }
 
 const char* const kMethods[] = {"awq", nullptr};

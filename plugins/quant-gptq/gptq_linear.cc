@@ -36,7 +36,8 @@ std::vector<std::uint32_t> permute_rows(const std::vector<std::uint32_t>& codes,
 
 Result<std::unique_ptr<GptqLinear>> GptqLinear::load(const GptqConfig& config,
                                                      const LinearSpec& spec,
-                                                     const WeightSource& weights) {
+                                                     const WeightSource& weights,
+                                                     quant::Activations activations) {
   const int bits = config.bits;
   if (bits != 2 && bits != 4 && bits != 8) {
     return Status::unsupported(spec.prefix + ": " + str(bits) +
@@ -166,18 +167,19 @@ Result<std::unique_ptr<GptqLinear>> GptqLinear::load(const GptqConfig& config,
   l->matrix_.zeros = l->qzeros_.data();
   l->matrix_.scales = l->scales_.data();
   PLEXUS_RETURN_IF_ERROR(kernels::check_quant_matrix(l->matrix_));
+  l->kernel_ = quant::PackedKernel(activations, l->matrix_);
   return l;
 }
 
 Status GptqLinear::forward(const float* x, std::int64_t rows, float* y) const {
   const float* bias = bias_.empty() ? nullptr : bias_.data();
-  if (perm_.empty()) return kernels::quant_gemm(x, matrix_, bias, y, rows);
+  if (perm_.empty()) return kernel_.run(x, matrix_, bias, y, rows);
   const std::int64_t K = matrix_.k;
   std::vector<float> permuted(std::size_t(rows * K));
   for (std::int64_t m = 0; m < rows; ++m) {
     for (std::int64_t i = 0; i < K; ++i) permuted[m * K + i] = x[m * K + perm_[std::size_t(i)]];
   }
-  return kernels::quant_gemm(permuted.data(), matrix_, bias, y, rows);
+  return kernel_.run(permuted.data(), matrix_, bias, y, rows);
 }
 
 std::size_t GptqLinear::resident_bytes() const {

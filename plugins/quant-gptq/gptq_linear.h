@@ -22,6 +22,7 @@
 
 #include "gptq_config.h"
 #include "kernels/cpu/quant_gemm.h"
+#include "packed_kernel.h"
 #include "plexus/linear.h"
 #include "plexus/weight_source.h"
 
@@ -29,8 +30,10 @@ namespace plexus::gptq {
 
 class GptqLinear final : public Linear {
  public:
-  static Result<std::unique_ptr<GptqLinear>> load(const GptqConfig& config, const LinearSpec& spec,
-                                                  const WeightSource& weights);
+  // `activations`: the manifest's choice of kernel (packed_kernel.h).
+  static Result<std::unique_ptr<GptqLinear>> load(
+      const GptqConfig& config, const LinearSpec& spec, const WeightSource& weights,
+      quant::Activations activations = quant::Activations::kF32);
 
   Status forward(const float* x, std::int64_t rows, float* y) const override;
   std::int64_t in_features() const override { return matrix_.k; }
@@ -41,6 +44,7 @@ class GptqLinear final : public Linear {
   // checkpoint's order (act-order undone). For tests.
   Status dequantize_reference(float* out) const;
   bool act_order() const { return !perm_.empty(); }
+  bool int8_activations() const { return kernel_.int8(); }
 
  private:
   GptqLinear() = default;
@@ -51,6 +55,7 @@ class GptqLinear final : public Linear {
   std::vector<float> bias_;
   std::vector<std::int32_t> perm_;  // kernel row i is checkpoint row perm_[i]; empty: identity
   kernels::QuantMatrix matrix_;
+  quant::PackedKernel kernel_;
 };
 
 }  // namespace plexus::gptq

@@ -82,6 +82,17 @@ TEST_P(GptqFixture, TinyLlamaLogitsMatchTransformers) {
   quant_test::expect_prefill_matches(*qm.model, v_.ref, 1e-3);
 }
 
+// `[quant] activations = "int8"`: every layer the int8 kernel takes runs it (all but 8-bit
+// codes). The logits match transformers running the same int8 rounding, and stay within
+// kInt8Tolerance of its exact f32 forward.
+TEST_P(GptqFixture, Int8ActivationsMatchTransformersWithTheSameRounding) {
+  auto layer = GptqLinear::load(config_, LinearSpec{kModule, kIn, kOut}, *v_.weights,
+                                quant::Activations::kInt8);
+  ASSERT_TRUE(layer.ok()) << layer.status().to_string();
+  EXPECT_EQ((*layer)->int8_activations(), config_.bits != 8);
+  quant_test::expect_int8_model_matches("quant-gptq", v_, GetParam(), config_.bits != 8);
+}
+
 INSTANTIATE_TEST_SUITE_P(GptqModelCheckpoints, GptqFixture, ::testing::ValuesIn(kVariants));
 
 TEST(GptqLinear, RefusalsNameTheTensorAndTheFix) {

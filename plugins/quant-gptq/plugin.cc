@@ -3,6 +3,7 @@
 
 #include "gptq_config.h"
 #include "gptq_linear.h"
+#include "packed_kernel.h"
 #include "plexus/plugin.h"
 
 namespace plexus::gptq {
@@ -10,13 +11,15 @@ namespace {
 
 class GptqScheme final : public QuantScheme {
  public:
-  explicit GptqScheme(GptqConfig config) : config_(config) {
+  GptqScheme(GptqConfig config, quant::Activations activations)
+      : config_(config), activations_(activations) {
     summary_.method = "gptq";
     summary_.bits = config_.bits;
     summary_.group_size = config_.group_size;
     summary_.detail = std::string(config_.sym ? "sym" : "asym") +
                       (config_.desc_act ? ", desc_act" : "") +
                       (config_.format == CheckpointFormat::kGptqV2 ? ", gptq_v2" : ", gptq v1");
+    if (activations_ == quant::Activations::kInt8) summary_.detail += ", int8 activations";
   }
   const QuantSummary& summary() const override { return summary_; }
   double bytes_per_weight() const override { return config_.bytes_per_weight(); }
@@ -28,18 +31,21 @@ class GptqScheme final : public QuantScheme {
   Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
                                                 const WeightSource& weights) const override {
     PLEXUS_ASSIGN_OR_RETURN(std::unique_ptr<GptqLinear> linear,
-                            GptqLinear::load(config_, spec, weights));
+                            GptqLinear::load(config_, spec, weights, activations_));
     return std::unique_ptr<Linear>(std::move(linear));
   }
 
  private:
   GptqConfig config_;
+  quant::Activations activations_;
   QuantSummary summary_;
 };
 
 Result<std::unique_ptr<QuantScheme>> create(const QuantContext& context) {
   PLEXUS_ASSIGN_OR_RETURN(GptqConfig config, parse_gptq_config(*context.quantization_config));
-  return std::unique_ptr<QuantScheme>(new GptqScheme(config));
+  PLEXUS_ASSIGN_OR_RETURN(const quant::Activations activations,
+                          quant::read_activations(*context.manifest));
+  return std::unique_ptr<QuantScheme>(new GptqScheme(config, activations));
 }
 
 const char* const kMethods[] = {"gptq", nullptr};

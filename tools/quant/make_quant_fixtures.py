@@ -13,7 +13,10 @@ every variant, tests/fixtures/quant/<variant>/ gets:
   layout [out, in]), and `prompt_<i>/ids` + `prompt_<i>/prefill_logits` = transformers' float32
   logits over every prompt position, computed by a LlamaForCausalLM whose linear layers hold the
   library's dequantised weights computed with f32 scales (the "dequantised model"; see README.md
-  for why not the library's own CPU forward);
+  for why not the library's own CPU forward); `prompt_<i>/prefill_logits_int8` = the same model
+  with the input of every packed layer that plexus runs with int8 activations rounded as
+  plexus's kernels/cpu/quant_gemm.h defines it (llama.cpp's Q8_0: blocks of 32, scale
+  max|x| / 127, round half to even), for `[quant] activations = "int8"`;
 - reference.json: how it was made, the versions, the greedy continuation of a text prompt (for
   the CLI test) and its smallest top-1 margin.
 
@@ -24,6 +27,7 @@ Usage: python tools/quant/make_quant_fixtures.py [--out tests/fixtures/quant] [-
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -282,7 +286,65 @@ def greedy(model, ids, steps):
     return ids, min(margins)
 
 
-def write_references(case_dir, model, dequant, tokenizer, info):
+def q8_round(x):
+    """x with each block of 32 along the last axis rounded to int8 times max|x| / 127."""
+    blocks = x.reshape(*x.shape[:-1], x.shape[-1] // 32, 32)
+    amax = blocks.abs().amax(dim=-1, keepdim=True)
+    inverse = 127.0 / amax
+    inverse = torch.where(torch.isfinite(inverse), inverse, torch.zeros_like(inverse))
+    codes = torch.clamp(torch.round(blocks * inverse), -127, 127)
+    return (codes * (amax / 127.0)).reshape(x.shape)
+
+
+def int8_modules(case_dir, config, dequant):
+    """{module: input order} for the packed layers plexus runs with int8 activations: 2- or 4-bit
+    codes, and in_features and the group size multiples of 32 (kernels::quant_q8_supported).
+    The order is None, or for act-order GPTQ the inputs sorted by g_idx (stable), the order in
+    which plexus keeps the rows and so forms the blocks of 32."""
+    q = config["quantization_config"]
+    if q["bits"] not in (2, 4):
+        return {}
+    tensors = safetensors.torch.load_file(os.path.join(case_dir, "model.safetensors"))
+    out = {}
+    for m, (w16, _) in dequant.items():
+        k = w16.shape[1]
+        group = q["group_size"] if q["group_size"] > 0 else k
+        if k % 32 == 0 and group % 32 == 0:
+            g_idx = tensors.get(m + ".g_idx")
+            sequential = g_idx is None or torch.equal(g_idx, torch.arange(k) // group)
+            out[m] = None if sequential else torch.sort(g_idx, stable=True).indices
+    return out
+
+
+def q8_round_in_order(x, order):
+    """q8_round with the blocks formed over x[..., order] (None: as stored)."""
+    if order is None:
+        return q8_round(x)
+    out = torch.empty_like(x)
+    out[..., order] = q8_round(x[..., order])
+    return out
+
+
+@contextlib.contextmanager
+def int8_rounding(model, orders):
+    """Within the block, the input of each module of `orders` (int8_modules) goes through
+    q8_round_in_order."""
+    modules = dict(model.named_modules())
+    hooks = [
+        modules[m].register_forward_pre_hook(
+            lambda _, args, order=order: (q8_round_in_order(args[0], order),)
+        )
+        for m, order in orders.items()
+    ]
+    try:
+        yield
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def write_references(case_dir, model, dequant, tokenizer, info, int8=None):
+    """`int8`: int8_modules, whose inputs are rounded for the *_int8 references (None: none)."""
     out = {}
     for m in DEQUANT_MODULES:
         if dequant is not None:
@@ -292,6 +354,10 @@ def write_references(case_dir, model, dequant, tokenizer, info):
             logits = model(ids[None, :]).logits[0].to(torch.float32)
             out[f"prompt_{i}/ids"] = ids.to(torch.int32)
             out[f"prompt_{i}/prefill_logits"] = logits.contiguous()
+            if int8 is not None:
+                with int8_rounding(model, int8):
+                    logits = model(ids[None, :]).logits[0].to(torch.float32)
+                out[f"prompt_{i}/prefill_logits_int8"] = logits.contiguous()
     safetensors.torch.save_file(
         out,
         os.path.join(case_dir, "reference.safetensors"),
@@ -300,6 +366,13 @@ def write_references(case_dir, model, dequant, tokenizer, info):
     prompt_ids = tokenizer(CLI_PROMPT, add_special_tokens=False).input_ids
     all_ids, margin = greedy(model, prompt_ids, CLI_TOKENS)
     cont = all_ids[len(prompt_ids) :]
+    if int8 is not None:
+        with int8_rounding(model, int8):
+            int8_ids, int8_margin = greedy(model, prompt_ids, CLI_TOKENS)
+        info.update(
+            cli_continuation_text_int8=tokenizer.decode(int8_ids[len(prompt_ids) :]),
+            cli_min_top1_margin_int8=int8_margin,
+        )
     info.update(
         num_prompts=len(PROMPT_LENGTHS),
         prompt_lengths=list(PROMPT_LENGTHS),
@@ -363,6 +436,9 @@ def main():
                 info["dense_modules"] = derive(
                     os.path.join(args.out, spec["source"]), case_dir, spec
                 )
+            else:
+                with open(os.path.join(case_dir, "reference.json")) as f:
+                    info["dense_modules"] = json.load(f)["dense_modules"]
         else:
             spec = CASES[name]
             if not args.references_only:
@@ -380,7 +456,9 @@ def main():
             "AWQ, TorchLinear.dequantize_weight for GPTQ, scales as stored); logits: transformers "
             "float32 LlamaForCausalLM holding the same library dequantisation run with f32 scales"
         )
-        write_references(case_dir, model, dequant, tokenizer, info)
+        int8 = int8_modules(case_dir, config, dequant)
+        info["int8_modules"] = sorted(int8)
+        write_references(case_dir, model, dequant, tokenizer, info, int8)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -91,6 +91,7 @@ ConfigView Manifest::quant_view() const {
   e.emplace("scheme",
             ConfigEntry{std::string(quant_method_name(quant.scheme)), where("quant.scheme")});
   e.emplace("plugin", ConfigEntry{quant.plugin, where("quant.plugin")});
+  e.emplace("activations", ConfigEntry{quant.activations, where("quant.activations")});
   return ConfigView("[quant]", std::move(e));
 }
 

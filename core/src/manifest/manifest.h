@@ -61,6 +61,9 @@ struct QuantSection {
   QuantMethod scheme = QuantMethod::kAuto;
   // As written, else default_quant_plugin(scheme) ("" while the scheme is auto or none).
   std::string plugin;
+  // "f32" or "int8": the activations packed layers multiply by (plugins/quant-gptq/
+  // packed_kernel.h); passed to the quant plugin.
+  std::string activations = "f32";
 };
 
 struct DevicesSection {

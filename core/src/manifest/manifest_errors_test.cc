@@ -85,6 +85,9 @@ TEST(ManifestErrors, BadEnumValueListsTheAllowedValues) {
   EXPECT_EQ(error_of(with_model("[quant]\nscheme = \"fp8\"\n")),
             "m.toml:4:10: [quant] scheme must be one of \"auto\", \"none\", \"awq\", \"gptq\", "
             "got \"fp8\"");
+  EXPECT_EQ(error_of(with_model("[quant]\nactivations = \"int4\"\n")),
+            "m.toml:4:15: [quant] activations must be one of \"f32\", \"int8\", got \"int4\"; "
+            "did you mean \"int8\"?");
   EXPECT_EQ(error_of(with_model("[logging]\nlevel = 3\n")),
             "m.toml:4:9: [logging] level must be one of \"trace\", \"debug\", \"info\", \"warn\", "
             "\"error\", \"off\", got integer 3");

@@ -202,17 +202,20 @@ TEST(Manifest, RelativePathsResolveAgainstTheManifestsFolder) {
   EXPECT_EQ(v.where("path"), "core/src/manifest/testdata/relative-paths.toml:3:1");
   EXPECT_EQ(v.where("dtype"), "default");
   EXPECT_EQ(*r->quant_view().get_string("scheme", ""), "auto");
+  EXPECT_EQ(*r->quant_view().get_string("activations", ""), "f32");
 }
 
 TEST(Manifest, ToTomlParsesBackToTheSameManifest) {
-  const Manifest a = parse_ok(default_manifest_text(),
-                              {"quant.scheme=awq", "devices.cpu_kv_cache=\"1536MiB\"",
-                               "devices.gpu_memory_utilization=0.87", "frontend.origins=[\"x\"]",
-                               "model.chat_template=\"{% x %}\""});
+  const Manifest a =
+      parse_ok(default_manifest_text(),
+               {"quant.scheme=awq", "quant.activations=\"int8\"",
+                "devices.cpu_kv_cache=\"1536MiB\"", "devices.gpu_memory_utilization=0.87",
+                "frontend.origins=[\"x\"]", "model.chat_template=\"{% x %}\""});
   const std::string text = a.to_toml();
   const Manifest b = parse_ok(text);
   EXPECT_EQ(b.to_toml(), text);
   EXPECT_EQ(b.quant.plugin, "quant-awq");
+  EXPECT_EQ(b.quant.activations, "int8");
   EXPECT_EQ(b.devices.cpu_kv_cache_bytes, 1536ull << 20);
   EXPECT_EQ(b.devices.gpu_memory_utilization, 0.87);
   EXPECT_EQ(*b.frontends[0].settings.get_string_list("origins", {}), std::vector<std::string>{"x"});

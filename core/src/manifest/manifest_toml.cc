@@ -68,7 +68,8 @@ std::string Manifest::to_toml() const {
     << "plugin = " << lit(model.plugin) << "\n\n";
   o << "[quant]\n"
     << "scheme = " << lit(std::string(quant_method_name(quant.scheme))) << "\n"
-    << "plugin = " << lit(quant.plugin) << "\n\n";
+    << "plugin = " << lit(quant.plugin) << "\n"
+    << "activations = " << lit(quant.activations) << "\n\n";
   o << "[devices]\n"
     << "backend = " << lit(std::string(devices.backend == DeviceKind::kCuda ? "cuda" : "cpu"))
     << "\n"

@@ -22,7 +22,7 @@ const std::vector<SectionSpec>& schema() {
   static const std::vector<SectionSpec> kSchema = {
       {"model",
        {"path", "served_name", "dtype", "max_model_len", "chat_template", "tokenizer", "plugin"}},
-      {"quant", {"scheme", "plugin"}},
+      {"quant", {"scheme", "plugin", "activations"}},
       {"devices",
        {"backend", "tensor_parallel", "gpu_memory_utilization", "cpu_kv_cache", "threads"}},
       {"scheduler", {"max_num_seqs", "max_num_batched_tokens", "prefix_caching", "block_size"}},
@@ -355,6 +355,7 @@ void read_quant(const toml::table& root, Diagnostics& diag, Manifest& m) {
                    : scheme == "gptq" ? QuantMethod::kGptq
                                       : QuantMethod::kAuto;
   r.get_string("plugin", &m.quant.plugin, /*allow_empty=*/true);
+  r.get_choice("activations", {"f32", "int8"}, &m.quant.activations);
   if (!m.quant.plugin.empty()) {
     if (m.quant.scheme == QuantMethod::kNone) {
       r.error("plugin", *r.find("plugin"),
