@@ -71,8 +71,10 @@ bool quantize_q8_block_generic(const float* x, int bits, std::int8_t* a, float* 
 bool quantize_q8_block_avx2(const float* x, int bits, std::int8_t* a, float* d, int* sum);
 // Activation rows a block loop keeps accumulators for at once.
 inline constexpr std::int64_t kQuantRowChunk = 8;
+// Floats after each activation row's accumulators in a block loop's scratch (one cache line).
+inline constexpr std::int64_t kQuantRowPad = 16;
 inline std::int64_t quant_scratch_floats(std::int64_t blocks, int lanes) {
-  return blocks * 8 * lanes * (2 + 2 * kQuantRowChunk);
+  return blocks * 8 * lanes * (2 + 2 * kQuantRowChunk) + 2 * kQuantRowChunk * kQuantRowPad;
 }
 
 // quant_gemm() with a chosen variant (tests compare variants bit for bit).
