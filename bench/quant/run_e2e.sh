@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end CPU decode of a TinyLlama-1.1B-shaped Llama (random weights) as dense bf16, AWQ
-# 4-bit g128 and GPTQ 4-bit g128, through `plexus bench` (engine, scheduler, sampler): greedy
+# 4-bit g128 and GPTQ 4-bit g128, the last two also with `[quant] activations = "int8"` (variants
+# named "+int8"), through `plexus bench` (engine, scheduler, sampler): greedy
 # decode tokens/s at 1 and 8 concurrent sequences, and each run's peak RSS (VmHWM, and the peak
 # of RssAnon, sampled from /proc every 0.5 s). The checkpoints come from
 # bench/quant/make_1b_checkpoints.py (RTN weights packed by GPTQModel's own code).
@@ -24,13 +25,13 @@ INPUT_LEN=${INPUT_LEN:-16}
 OUTPUT_LEN=${OUTPUT_LEN:-32}
 MODELS=${MODELS:-out/quant1b}
 DTYPE=${DTYPE:-bf16}
-VARIANTS="bf16 awq_g128 gptq_b4_g128"
+VARIANTS=${VARIANTS:-"bf16 awq_g128 gptq_b4_g128 awq_g128+int8 gptq_b4_g128+int8"}
 OUT=$MODELS/results
 MD=bench/quant/E2E_RESULTS.md
 mkdir -p "$OUT"
 [[ -x "$PLEXUS" ]] || { echo "$PLEXUS is missing: PLEXUS_BUILD_TYPE=Release scripts/build" >&2; exit 1; }
 for v in $VARIANTS; do
-  [[ -f "$MODELS/$v/config.json" ]] || {
+  [[ -f "$MODELS/${v%+int8}/config.json" ]] || {
     echo "$MODELS/$v is missing: .venv-quant/bin/python bench/quant/make_1b_checkpoints.py" >&2
     exit 1
   }
@@ -60,10 +61,12 @@ if [[ "${SUMMARIZE_ONLY:-0}" != 1 ]]; then
     for c in $CONCURRENCY; do
       for v in $VARIANTS; do
         # As many prompts as the concurrency, all in flight.
-        "$PLEXUS" bench --model "$MODELS/$v" --num-prompts "$c" --concurrency "$c" \
+        activations=f32
+        [[ $v == *+int8 ]] && activations=int8
+        "$PLEXUS" bench --model "$MODELS/${v%+int8}" --num-prompts "$c" --concurrency "$c" \
           --input-len "$INPUT_LEN" --output-len "$OUTPUT_LEN" --seed "$r" --max-model-len 512 \
           --set devices.threads="$THREADS" --set devices.cpu_kv_cache='"256MiB"' \
-          --set model.dtype="\"$DTYPE\"" \
+          --set model.dtype="\"$DTYPE\"" --set quant.activations="\"$activations\"" \
           --json "$OUT/${v}_c${c}_r${r}.json" >/dev/null &
         watch_rss $! "$OUT/${v}_c${c}_r${r}.rss"
         echo "repeat $r, $c sequences, $v: done" >&2
@@ -89,13 +92,15 @@ repeats, dtype, threads, in_len, out_len, date = int(params[0]), *params[1:]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
             if l.startswith("model name")), "?")
 names = {"bf16": "dense bf16", "awq_g128": "AWQ 4-bit g128",
-         "gptq_b4_g128": "GPTQ 4-bit g128 (asym)"}
+         "gptq_b4_g128": "GPTQ 4-bit g128 (asym)",
+         "awq_g128+int8": "AWQ 4-bit g128, int8 activations",
+         "gptq_b4_g128+int8": "GPTQ 4-bit g128 (asym), int8 activations"}
 res = {}
 for v in variants:
     rss = [list(map(int, open(f"{out}/{v}_c{c}_r{r}.rss").read().split()))
            for c in conc for r in range(1, repeats + 1)]
     res[v] = {"rss": max(x[0] for x in rss) / 2**20, "anon": max(x[1] for x in rss) / 2**20}
-    res[v]["file"] = os.path.getsize(f"{models}/{v}/model.safetensors") / 2**30
+    res[v]["file"] = os.path.getsize(f"{models}/{v.removesuffix('+int8')}/model.safetensors") / 2**30
     for c in conc:
         rs = [json.load(open(f"{out}/{v}_c{c}_r{r}.json")) for r in range(1, repeats + 1)]
         tpot = statistics.median(r["tpot_s"]["p50"] for r in rs)
@@ -115,7 +120,7 @@ head = "| variant | checkpoint (GiB) | peak RSS (GiB) | vs bf16 | of which anon.
 sep = "|---" * (5 + 3 * len(conc)) + "|"
 how = json.load(open(f"{models}/awq_g128/how.json"))
 vers = how["versions"]
-print(f"""# End-to-end decode: ~1.1B Llama, dense bf16 vs AWQ vs GPTQ (CPU)
+print(f"""# End-to-end decode: ~1.1B Llama, dense bf16 vs AWQ vs GPTQ, f32 or int8 activations (CPU)
 
 Command: `bench/quant/run_e2e.sh` (THREADS={threads}, REPEATS={repeats}, INPUT_LEN={in_len},
 OUTPUT_LEN={out_len}, DTYPE={dtype}), which runs `plexus bench --num-prompts C --concurrency C
@@ -133,7 +138,8 @@ of 128 from the dense weights, packed by GPTQModel {vers['gptqmodel']}'s own `pa
 (AWQ: GEMM layout, zero_point; GPTQ: v1, sym false, desc_act false). Only the decoder's
 q/k/v/o/gate/up/down are quantized; embeddings, norms and lm_head are bf16 in all three
 checkpoints ("checkpoint" = size of model.safetensors); what plexus holds them in shows in the
-anon. column.
+anon. column. The "int8 activations" rows serve the same AWQ/GPTQ checkpoints with
+`--set quant.activations="int8"` (docs/manifest.md).
 
 "Decode tok/s" is C sequences / TPOT p50 (the decode steps alone, prefill excluded), as in
 bench/batching. Peak RSS: the `plexus bench` process's VmHWM, the largest over the variant's
