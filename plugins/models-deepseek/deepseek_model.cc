@@ -108,7 +108,7 @@ Result<std::unique_ptr<Model>> DeepseekModel::load(const ModelConfig& c, const M
     m->layers_.push_back(std::move(L));
   }
   const std::string head =
-      c.tie_word_embeddings || !w.has("lm_head.weight") ? "model.embed_tokens" : "lm_head";
+      c.tie_word_embeddings || !has_own_lm_head(w) ? "model.embed_tokens" : "lm_head";
   PLEXUS_ASSIGN_OR_RETURN(m->lm_head_, loader.linear(head, h, c.vocab_size));
   return std::unique_ptr<Model>(std::move(m));
 }

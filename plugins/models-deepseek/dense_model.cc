@@ -7,6 +7,7 @@
 #include "kernels/cpu/rms_norm.h"
 #include "parameter_count.h"
 #include "plexus/communicator.h"
+#include "weight_loader.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -95,7 +96,7 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
     m->layers_.push_back(std::move(L));
   }
   const std::string head =
-      c.tie_word_embeddings || !w.has("lm_head.weight") ? "model.embed_tokens" : "lm_head";
+      c.tie_word_embeddings || !has_own_lm_head(w) ? "model.embed_tokens" : "lm_head";
   PLEXUS_ASSIGN_OR_RETURN(m->lm_head_, linear(head, h, c.vocab_size, false, ShardKind::kNone));
   return std::unique_ptr<Model>(std::move(m));
 }

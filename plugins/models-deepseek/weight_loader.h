@@ -14,6 +14,12 @@
 
 namespace plexus::deepseek {
 
+// Whether the checkpoint stores an lm_head of its own, dense (`lm_head.weight`) or packed
+// (`lm_head.qweight`: GPTQ with lm_head=True); else the embedding table doubles as the lm_head.
+inline bool has_own_lm_head(const WeightSource& w) {
+  return w.has("lm_head.weight") || w.has("lm_head.qweight");
+}
+
 class WeightLoader {
  public:
   // `dense` builds the modules `quant` leaves dense (ModelContext::dense; null: f32).

@@ -15,9 +15,9 @@ namespace {
 
 using quant_test::Variant;
 
-const std::string kVariants[] = {"gptq_b4_sym_g32", "gptq_b4_asym_act_g32",
+const std::string kVariants[] = {"gptq_b4_sym_g32",         "gptq_b4_asym_act_g32",
                                  "gptq_b4_asym_act_g64_v2", "gptq_b8_asym_act_g32",
-                                 "gptq_b2_asym_g32"};
+                                 "gptq_b2_asym_g32",        "gptq_b4_dynamic_lm_head"};
 // down_proj: in = intermediate 256, out = hidden 128.
 const char* const kModule = "model.layers.1.mlp.down_proj";
 constexpr std::int64_t kIn = 256, kOut = 128;
@@ -28,7 +28,8 @@ class GptqFixture : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(v_.open(GetParam()).ok());
     auto c = parse_gptq_config(v_.qconfig);
     ASSERT_TRUE(c.ok()) << c.status().to_string();
-    config_ = *c;
+    base_ = *c;
+    config_ = c->resolved(kModule);  // kModule's own settings under `dynamic`
   }
   Result<std::unique_ptr<GptqLinear>> load(ShardKind shard = ShardKind::kNone, int rank = 0,
                                            int world = 1) {
@@ -36,7 +37,7 @@ class GptqFixture : public ::testing::TestWithParam<std::string> {
                             *v_.weights);
   }
   Variant v_;
-  GptqConfig config_;
+  GptqConfig base_, config_;
 };
 
 TEST_P(GptqFixture, DequantisationEqualsGptqModelsExactly) {
@@ -90,7 +91,7 @@ TEST_P(GptqFixture, Int8ActivationsMatchTransformersWithTheSameRounding) {
                                 quant::Activations::kInt8);
   ASSERT_TRUE(layer.ok()) << layer.status().to_string();
   EXPECT_EQ((*layer)->int8_activations(), config_.bits != 8);
-  quant_test::expect_int8_model_matches("quant-gptq", v_, GetParam(), config_.bits != 8);
+  quant_test::expect_int8_model_matches("quant-gptq", v_, GetParam(), base_.bits != 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(GptqModelCheckpoints, GptqFixture, ::testing::ValuesIn(kVariants));

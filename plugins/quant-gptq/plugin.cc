@@ -19,6 +19,9 @@ class GptqScheme final : public QuantScheme {
     summary_.detail = std::string(config_.sym ? "sym" : "asym") +
                       (config_.desc_act ? ", desc_act" : "") +
                       (config_.format == CheckpointFormat::kGptqV2 ? ", gptq_v2" : ", gptq v1");
+    if (!config_.dynamic.empty()) {
+      summary_.detail += ", " + std::to_string(config_.dynamic.size()) + " dynamic rules";
+    }
     if (activations_ == quant::Activations::kInt8) summary_.detail += ", int8 activations";
   }
   const QuantSummary& summary() const override { return summary_; }
@@ -27,11 +30,13 @@ class GptqScheme final : public QuantScheme {
     // A tied lm_head is the embedding table, which GPTQ never packs.
     return !module.ends_with("embed_tokens") && config_.is_quantized(module);
   }
-  // One Linear per call: a MoE model builds each expert's projections this way too.
+  // One Linear per call: a MoE model builds each expert's projections this way too. A module
+  // gets the settings its `dynamic` rule gives it.
   Result<std::unique_ptr<Linear>> create_linear(const LinearSpec& spec,
                                                 const WeightSource& weights) const override {
-    PLEXUS_ASSIGN_OR_RETURN(std::unique_ptr<GptqLinear> linear,
-                            GptqLinear::load(config_, spec, weights, activations_));
+    PLEXUS_ASSIGN_OR_RETURN(
+        std::unique_ptr<GptqLinear> linear,
+        GptqLinear::load(config_.resolved(spec.prefix), spec, weights, activations_));
     return std::unique_ptr<Linear>(std::move(linear));
   }
 

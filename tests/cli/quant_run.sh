@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# One plexus binary serves the dense, AWQ and GPTQ (act-order, 2-, 4- and 8-bit) variants of the same
-# tiny Llama, changing only --model: each greedy continuation equals the one transformers made
-# from the library's own dequantisation (tests/fixtures/quant/*/reference.json, made by
-# tools/quant/make_quant_fixtures.py with GPTQModel), as does an AWQ checkpoint that keeps some
-# modules dense (`modules_to_not_convert`). Two tensor-parallel ranks give the same answers, and
-# an act-order GPTQ model, whose row-parallel layers cannot be split, is refused. With
-# `[quant] activations = "int8"` each packed model gives transformers' continuation under the
-# same int8 rounding (cli_continuation_text_int8), and a dense one refuses the setting.
+# One plexus binary serves the dense, AWQ and GPTQ (act-order, 2-, 4- and 8-bit, per-module
+# `dynamic` rules with a packed lm_head) variants of the same tiny Llama, changing only --model:
+# each greedy continuation equals the one transformers made from the library's own dequantisation
+# (tests/fixtures/quant/*/reference.json, made by tools/quant/make_quant_fixtures.py with
+# GPTQModel), as does an AWQ checkpoint that keeps some modules dense (`modules_to_not_convert`).
+# Two tensor-parallel ranks give the same answers, and an act-order GPTQ model, whose
+# row-parallel layers cannot be split, is refused. With `[quant] activations = "int8"` each packed
+# model gives transformers' continuation under the same int8 rounding
+# (cli_continuation_text_int8), and a dense one refuses the setting.
 set -euo pipefail
 fixtures="$SOURCE_DIR/tests/fixtures/quant"
 read_ref() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
@@ -21,7 +22,7 @@ check() {  # check VARIANT [EXTRA FLAGS...]; $WANT: the reference.json key of th
   echo "ok: $variant $*: $got"
 }
 for variant in dense awq_g32 awq_g32_not_convert gptq_b4_sym_g32 gptq_b4_asym_act_g32 \
-  gptq_b8_asym_act_g32 gptq_b2_asym_g32; do
+  gptq_b8_asym_act_g32 gptq_b2_asym_g32 gptq_b4_dynamic_lm_head; do
   check "$variant"
 done
 # The "bf16 deployment" of each: dense layers (all of dense, the tied lm_head of the others) kept
@@ -41,7 +42,7 @@ grep -q "row-parallel split of an act-order (desc_act) GPTQ layer is not support
   { echo "FAIL: unexpected refusal: $out"; exit 1; }
 echo "ok: act-order GPTQ on 2 ranks is refused"
 for variant in awq_g32 awq_g32_not_convert gptq_b4_sym_g32 gptq_b4_asym_act_g32 \
-  gptq_b8_asym_act_g32 gptq_b2_asym_g32; do
+  gptq_b8_asym_act_g32 gptq_b2_asym_g32 gptq_b4_dynamic_lm_head; do
   WANT=cli_continuation_text_int8 check "$variant" --set quant.activations='"int8"'
 done
 WANT=cli_continuation_text_int8 check awq_g32 --set quant.activations='"int8"' \

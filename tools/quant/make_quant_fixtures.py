@@ -3,8 +3,10 @@
 
 One tiny random Llama (2 layers, hidden 128, intermediate 256, vocab 256, tied embeddings) is made
 by transformers from a fixed seed and quantized by GPTQModel on the CPU, once per variant (AWQ
-group sizes 32 and -1; GPTQ 4-bit sym/asym, act-order, gptq v1 and gptq_v2, 8-bit), plus one
-AWQ variant derived from awq_g32 with some modules kept dense (`modules_to_not_convert`). For
+group sizes 32 and -1; GPTQ 4-bit sym/asym, act-order, gptq v1 and gptq_v2, 8-bit, 2-bit, and
+one with per-module `dynamic` rules and a packed lm_head, made from the same seed with untied
+embeddings), plus one AWQ variant derived from awq_g32 with some modules kept dense
+(`modules_to_not_convert`). For
 every variant, tests/fixtures/quant/<variant>/ gets:
 
 - the checkpoint as GPTQModel saved it (config.json with quantization_config, model.safetensors,
@@ -83,6 +85,22 @@ CASES = {
     ),
     "gptq_b8_asym_act_g32": dict(method="gptq", bits=8, group_size=32, sym=False, desc_act=True),
     "gptq_b2_asym_g32": dict(method="gptq", bits=2, group_size=32, sym=False, desc_act=False),
+    # The same model with its own lm_head (untied embeddings), quantized with lm_head=True (which
+    # GPTQModel packs as 8-bit through a `dynamic` rule of its own) and per-module `dynamic`
+    # rules: one module skipped ("-:", stored dense) and layer 1's MLP in 8 bits.
+    "gptq_b4_dynamic_lm_head": dict(
+        method="gptq",
+        bits=4,
+        group_size=32,
+        sym=True,
+        desc_act=False,
+        lm_head=True,
+        dynamic={
+            r"-:model\.layers\.0\.self_attn\.v_proj": {},
+            r"+:.*layers\.1\.mlp\..*": {"bits": 8},
+        },
+        untied=True,
+    ),
 }
 
 # Variants derived from a quantized one: its checkpoint with some modules stored dense (f16, the
@@ -145,11 +163,12 @@ def bytes_to_unicode():
     return dict(zip(bs, map(chr, cs)))
 
 
-def make_base(work):
+def make_base(work, tied=True):
+    """The base model, from the same seed; `tied` False gives it an lm_head of its own."""
     torch.manual_seed(SEED)
-    config = LlamaConfig(**BASE)
+    config = LlamaConfig(**{**BASE, "tie_word_embeddings": tied})
     model = LlamaForCausalLM(config).to(torch.float16)
-    base_dir = os.path.join(work, "base")
+    base_dir = os.path.join(work, "base" if tied else "base_untied")
     model.save_pretrained(base_dir)
     make_tokenizer(base_dir)
     return base_dir
@@ -171,6 +190,7 @@ def quantize(base_dir, out_dir, spec):
 
     spec = dict(spec)
     method = spec.pop("method")
+    spec.pop("untied", None)
     if method == "awq":
         qcfg = AWQConfig(**spec)
     else:
@@ -252,7 +272,10 @@ def library_dequant(case_dir, config):
 
 def dense_model_from(case_dir, dequant):
     """A float32 LlamaForCausalLM with the checkpoint's dense tensors and `dequant`'s weights."""
-    return load_dequantised(LlamaForCausalLM(LlamaConfig(**BASE)), case_dir, dequant)
+    with open(os.path.join(case_dir, "config.json")) as f:
+        tied = json.load(f).get("tie_word_embeddings", True)
+    config = LlamaConfig(**{**BASE, "tie_word_embeddings": tied})
+    return load_dequantised(LlamaForCausalLM(config), case_dir, dequant)
 
 
 def load_dequantised(model, case_dir, dequant):
@@ -301,15 +324,18 @@ def int8_modules(case_dir, config, dequant):
     codes, and in_features and the group size multiples of 32 (kernels::quant_q8_supported).
     The order is None, or for act-order GPTQ the inputs sorted by g_idx (stable), the order in
     which plexus keeps the rows and so forms the blocks of 32."""
+    from gptqmodel.quantization.config import dynamic_get
+
     q = config["quantization_config"]
-    if q["bits"] not in (2, 4):
-        return {}
     tensors = safetensors.torch.load_file(os.path.join(case_dir, "model.safetensors"))
     out = {}
     for m, (w16, _) in dequant.items():
+        # Per-module bits and group size: GPTQModel's own reading of `dynamic` (AWQ has none).
+        bits = dynamic_get(q.get("dynamic"), m, "bits", q["bits"])
+        group = dynamic_get(q.get("dynamic"), m, "group_size", q["group_size"])
         k = w16.shape[1]
-        group = q["group_size"] if q["group_size"] > 0 else k
-        if k % 32 == 0 and group % 32 == 0:
+        group = group if group > 0 else k
+        if bits in (2, 4) and k % 32 == 0 and group % 32 == 0:
             g_idx = tensors.get(m + ".g_idx")
             sequential = g_idx is None or torch.equal(g_idx, torch.arange(k) // group)
             out[m] = None if sequential else torch.sort(g_idx, stable=True).indices
@@ -442,7 +468,8 @@ def main():
         else:
             spec = CASES[name]
             if not args.references_only:
-                quantize(base_dir, case_dir, spec)
+                source = make_base(work, tied=False) if spec.get("untied") else base_dir
+                quantize(source, case_dir, spec)
         for junk in ("quant_log.csv",):
             if os.path.exists(os.path.join(case_dir, junk)):
                 os.remove(os.path.join(case_dir, junk))
