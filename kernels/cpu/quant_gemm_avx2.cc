@@ -127,7 +127,8 @@ void q8_rows_any(const QuantGemmArgs& a, std::int64_t m0, std::int64_t rows, std
   kRows[std::size_t(rows - 1)](a, m0, k0, k1, nb, acc_b, span);
 }
 
-// A q8 tile is a whole group: its blocks' products go straight into registers.
+// A q8 tile is a whole group (k_step = group size): q8_rows walks its activation blocks for
+// each vector of columns in turn.
 struct Q8Tile {
   const QuantGemmArgs& a;
   std::int64_t k_step;  // the group size
