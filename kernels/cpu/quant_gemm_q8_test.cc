@@ -92,14 +92,8 @@ TEST(QuantGemmQ8, MatchesItsOracleBitForBitOnEveryIsa) {
     // Every row count of a chunk takes its own unrolled kernel (q8_rows<kBits, R>), 9 two chunks.
     for (std::int64_t M = 1; M <= 9; ++M) {
       SCOPED_TRACE("M " + std::to_string(M));
-      const quant_test::Inputs in(M, p.m);
-      std::vector<float> want(std::size_t(M * c.n));
-      ASSERT_TRUE(quant_gemm_q8_reference(in.x.data(), p.m, in.bias.data(), want.data(), M).ok());
-      quant_test::expect_every_isa_matches(
-          [&](CpuIsa isa, const quant_test::Inputs& i, float* y) {
-            return internal::quant_gemm_q8_isa(isa, i.x.data(), p.m, i.bias.data(), y, M, pool);
-          },
-          in, want, M, c.n);
+      quant_test::expect_every_isa_matches(p.m, M, quant_gemm_q8_reference,
+                                           internal::quant_gemm_q8_isa, pool);
     }
   }
 }

@@ -65,14 +65,8 @@ TEST(QuantGemm, MatchesTheReferenceOnEveryIsa) {
     // One row, two rows and more than two take different code paths (quant_block_loop.inc).
     for (const std::int64_t M : {1, 2, 5}) {
       SCOPED_TRACE("M " + std::to_string(M));
-      const quant_test::Inputs in(M, p.m);
-      std::vector<float> want(std::size_t(M * c.n));
-      ASSERT_TRUE(quant_gemm_reference(in.x.data(), p.m, in.bias.data(), want.data(), M).ok());
-      quant_test::expect_every_isa_matches(
-          [&](CpuIsa isa, const quant_test::Inputs& i, float* y) {
-            return internal::quant_gemm_isa(isa, i.x.data(), p.m, i.bias.data(), y, M, pool);
-          },
-          in, want, M, c.n);
+      quant_test::expect_every_isa_matches(p.m, M, quant_gemm_reference, internal::quant_gemm_isa,
+                                           pool);
     }
   }
 }

@@ -15,6 +15,8 @@
 #include "cpu_features.h"
 #include "plexus/dtype.h"
 #include "quant_gemm.h"
+#include "quant_gemm_blocks.h"
+#include "thread_pool.h"
 
 namespace plexus::kernels::quant_test {
 
@@ -83,26 +85,27 @@ inline std::vector<float> random_x(std::int64_t rows, std::int64_t k, std::uint3
   return x;
 }
 
-// x [M, K] and a bias [N] as the cross-ISA tests use them.
-struct Inputs {
-  std::vector<float> x, bias;
-  Inputs(std::int64_t M, const QuantMatrix& w) : x(random_x(M, w.k, 3)), bias(std::size_t(w.n)) {
-    for (std::int64_t i = 0; i < w.n; ++i) bias[std::size_t(i)] = 0.01f * float(i % 7);
-  }
-};
+using Oracle = Status (*)(const float*, const QuantMatrix&, const float*, float*, std::int64_t);
+using IsaKernel = Status (*)(CpuIsa, const float*, const QuantMatrix&, const float*, float*,
+                             std::int64_t, ThreadPool&);
 
-// `run(isa, in, y)` ([M, N] into y) for every variant this CPU has: each within 1e-5 of each
-// row's largest |want| (the oracle's answer), and all bit-identical, since every variant follows
-// the same float sequence.
-template <class Run>
-void expect_every_isa_matches(Run run, const Inputs& in, const std::vector<float>& want,
-                              std::int64_t M, std::int64_t N) {
+// `kernel` on M random rows of `w` (with a bias) for every variant this CPU has: each within
+// 1e-5 of each row's largest |y| from `oracle`, and all bit-identical, since every variant
+// follows the same float sequence.
+inline void expect_every_isa_matches(const QuantMatrix& w, std::int64_t M, Oracle oracle,
+                                     IsaKernel kernel, ThreadPool& pool) {
+  const std::int64_t N = w.n;
+  const std::vector<float> x = random_x(M, w.k, 3);
+  std::vector<float> bias(static_cast<std::size_t>(N));
+  for (std::int64_t i = 0; i < N; ++i) bias[std::size_t(i)] = 0.01f * float(i % 7);
+  std::vector<float> want(std::size_t(M * N));
+  ASSERT_TRUE(oracle(x.data(), w, bias.data(), want.data(), M).ok());
   std::vector<float> first;
   for (CpuIsa isa : {CpuIsa::kGeneric, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
     if (!cpu_supports(isa)) continue;
     SCOPED_TRACE(std::string(cpu_isa_name(isa)));
     std::vector<float> got(std::size_t(M * N), -1.0f);
-    ASSERT_TRUE(run(isa, in, got.data()).ok());
+    ASSERT_TRUE(kernel(isa, x.data(), w, bias.data(), got.data(), M, pool).ok());
     for (std::int64_t m = 0; m < M; ++m) {
       float scale = 0;
       for (std::int64_t n = 0; n < N; ++n) scale = std::max(scale, std::fabs(want[m * N + n]));
