@@ -7,7 +7,6 @@
 #include <string>
 
 #include "activation_size.h"
-#include "kernels/cpu/embedding.h"
 #include "kernels/cpu/rms_norm.h"
 #include "parameter_count.h"
 #include "plexus/communicator.h"
@@ -90,8 +89,9 @@ Result<std::unique_ptr<Model>> DeepseekModel::load(const ModelConfig& c, const M
         c.architecture, mtp.size(), *mtp.begin());
   }
   const std::int64_t h = c.hidden_size;
-  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_, loader.matrix("model.embed_tokens.weight", c.vocab_size,
-                                                          h, ctx.dense_dtype));
+  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_,
+                          EmbeddingTable::load(w, "model.embed_tokens.weight", c.vocab_size, h,
+                                               ctx.dense_dtype, ctx.device));
   PLEXUS_ASSIGN_OR_RETURN(m->final_norm_, loader.vector("model.norm.weight", h));
   for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -150,9 +150,7 @@ Status DeepseekModel::forward(const ForwardBatch& b, const KvCacheView& cache, f
   hidden_.resize(std::size_t(T * h));
   normed_.resize(std::size_t(T * h));
   scratch_.resize(std::size_t(T * h));
-  PLEXUS_RETURN_IF_ERROR(kernels::embedding(b.tokens.data(), T, embed_tokens_.tensor.data(),
-                                            embed_tokens_.tensor.dtype(), c.vocab_size, h,
-                                            hidden_.data()));
+  PLEXUS_RETURN_IF_ERROR(embed_tokens_.lookup(b.tokens.data(), T, hidden_.data()));
   const std::vector<std::int64_t> positions(b.positions.begin(), b.positions.end());
   const std::vector<std::int64_t> slots(b.slots.begin(), b.slots.end());
   const std::vector<std::int64_t> query_starts(b.query_starts.begin(), b.query_starts.end());

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "embedding_table.h"
 #include "kernels/cpu/rope.h"
 #include "mla_attention.h"
 #include "model_config.h"
@@ -52,7 +53,8 @@ class DeepseekModel final : public Model {
   float rms_norm_eps_ = 1e-6f;
   kernels::RopeFrequencies rope_frequencies_;
   kernels::RopeTable rope_table_;  // grown on demand
-  OwnedTensor embed_tokens_, final_norm_;
+  EmbeddingTable embed_tokens_;
+  OwnedTensor final_norm_;
   std::vector<Layer> layers_;
   std::unique_ptr<Linear> lm_head_;
   std::vector<float> hidden_, normed_, scratch_;

@@ -3,7 +3,6 @@
 #include "activation_size.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/attention.h"
-#include "kernels/cpu/embedding.h"
 #include "kernels/cpu/rms_norm.h"
 #include "parameter_count.h"
 #include "plexus/communicator.h"
@@ -58,13 +57,9 @@ Result<std::unique_ptr<Model>> DenseModel::load(const ModelConfig& c, const Mode
   }
   const std::int64_t h = c.hidden_size, q_dim = c.num_attention_heads * c.head_dim,
                      kv_dim = c.num_key_value_heads * c.head_dim;
-  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_, w.load("model.embed_tokens.weight", ctx.dense_dtype));
-  if (m->embed_tokens_.tensor.ndim() != 2 || m->embed_tokens_.tensor.dim(0) != c.vocab_size ||
-      m->embed_tokens_.tensor.dim(1) != h) {
-    return Status::invalid_argument("model.embed_tokens.weight is " +
-                                    m->embed_tokens_.tensor.describe() + ", expected [" +
-                                    std::to_string(c.vocab_size) + ", " + std::to_string(h) + "]");
-  }
+  PLEXUS_ASSIGN_OR_RETURN(m->embed_tokens_,
+                          EmbeddingTable::load(w, "model.embed_tokens.weight", c.vocab_size, h,
+                                               ctx.dense_dtype, ctx.device));
   PLEXUS_ASSIGN_OR_RETURN(m->final_norm_, load_vector(w, "model.norm.weight", h));
   // Column-parallel layers split their outputs across ranks, row-parallel ones their inputs
   // (their partial sums are all-reduced in forward); the LM head stays whole on every rank.
@@ -150,9 +145,7 @@ Status DenseModel::forward(const ForwardBatch& b, const KvCacheView& cache, floa
   up_.resize(T * inter);
   scratch_.resize(T * h);
 
-  PLEXUS_RETURN_IF_ERROR(kernels::embedding(b.tokens.data(), T, embed_tokens_.tensor.data(),
-                                            embed_tokens_.tensor.dtype(), config_.vocab_size, h,
-                                            hidden_.data()));
+  PLEXUS_RETURN_IF_ERROR(embed_tokens_.lookup(b.tokens.data(), T, hidden_.data()));
   // The kernels take 64-bit positions, slots and sequence starts.
   const std::vector<std::int64_t> positions(b.positions.begin(), b.positions.end());
   const std::vector<std::int64_t> slots(b.slots.begin(), b.slots.end());

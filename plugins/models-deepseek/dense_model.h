@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "embedding_table.h"
 #include "kernels/cpu/attention.h"
 #include "model_config.h"
 #include "plexus/linear.h"
@@ -46,7 +47,8 @@ class DenseModel final : public Model {
   Communicator* communicator_ = nullptr;
   Rope rope_;
   float rms_norm_eps_ = 1e-6f;
-  OwnedTensor embed_tokens_, final_norm_;
+  EmbeddingTable embed_tokens_;
+  OwnedTensor final_norm_;
   std::vector<Layer> layers_;
   std::unique_ptr<Linear> lm_head_;
   // Scratch, sized for the largest batch seen; reused across steps.

@@ -41,13 +41,16 @@ struct ModelContext {
   Device device = Device::cpu();
   int tensor_parallel_rank = 0;
   int tensor_parallel_size = 1;
-  const WeightSource* weights = nullptr;  // null: describe only
-  const QuantScheme* quant = nullptr;     // never null when weights is set
+  // Null: describe only. The host keeps it alive as long as the model, so a model may keep
+  // RawTensor pointers into it (tensors read in place).
+  const WeightSource* weights = nullptr;
+  const QuantScheme* quant = nullptr;  // never null when weights is set
   // For the modules `quant` leaves dense (lm_head, modules_to_not_convert): the built-in dense
   // scheme in the manifest's dtype. Null (older hosts): dense_quant_scheme(), f32.
   const QuantScheme* dense = nullptr;
   // The manifest's dtype for dense weights (f32 by default on the CPU): `dense` keeps linear
-  // layers in it, and the embedding table is held in it too.
+  // layers in it. An embedding table stored dense may be read in place from the checkpoint's
+  // mapping instead (models-deepseek does when that changes no value).
   DType dense_dtype = DType::kF32;
   // This rank's tensor-parallel group; required when tensor_parallel_size > 1.
   Communicator* communicator = nullptr;
