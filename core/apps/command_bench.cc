@@ -4,7 +4,9 @@
 // N prompts of random token ids (seeded) are run greedily with ignore_eos, so every request
 // produces exactly output_len tokens; at most `concurrency` are in flight, a new one submitted
 // as each finishes. Reports requests/s, output and total tokens/s, and TTFT / TPOT / end-to-end
-// latency percentiles; --json writes the same as a JSON object.
+// latency percentiles, and memory: what loading the weights added to the resident set, and the
+// process's resident set when the run is over (anonymous and file-backed parts, the KV cache's
+// share, the peak); --json writes the same as a JSON object.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -146,6 +148,21 @@ int command_bench(const std::vector<std::string>& argv) {
   result["ttft_s"] = summarize("TTFT", ttft);
   result["tpot_s"] = summarize("TPOT", tpot);
   result["e2e_s"] = summarize("E2E", e2e);
+  // Read before anything is freed: what serving this load held. The KV cache is allocated and
+  // zeroed whole at start-up; weights_bytes is the growth of the resident set while the model
+  // loaded (the checkpoint's mapped pages released), so it counts what the weights really hold,
+  // e.g. none of an embedding table read in place.
+  const ProcessMemory now = read_process_memory();
+  const std::int64_t kv =
+      std::int64_t(d.plan.num_blocks) * d.plan_input.block_size * d.plan_input.kv_bytes_per_token;
+  const std::int64_t weights = d.after_weights.rss - d.before_weights.rss;
+  result["memory"] = boost::json::object{
+      {"rss_bytes", now.rss},           {"rss_anon_bytes", now.anon}, {"rss_file_bytes", now.file},
+      {"peak_rss_bytes", now.peak_rss}, {"kv_cache_bytes", kv},       {"weights_bytes", weights}};
+  std::printf("memory     weights %s, resident %s (anonymous %s, file %s, KV cache %s), peak %s\n",
+              human_bytes(weights).c_str(), human_bytes(now.rss).c_str(),
+              human_bytes(now.anon).c_str(), human_bytes(now.file).c_str(), human_bytes(kv).c_str(),
+              human_bytes(now.peak_rss).c_str());
   const EngineStats stats = engine.stats();
   result["preemptions"] = stats.preemptions;
   result["prefix_cache_hit_tokens"] = stats.prefix_cache_hits;

@@ -205,6 +205,7 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
     d->communicators = make_in_process_group(tp);
     model_context.communicator = d->communicators[0].get();
   }
+  if (with_weights) d->before_weights = read_process_memory();
   PLEXUS_ASSIGN_OR_RETURN(d->model, d->host->create_model(m.model.plugin, model_context));
   for (int rank = 1; with_weights && rank < tp; ++rank) {
     model_context.tensor_parallel_rank = rank;
@@ -214,7 +215,14 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
   }
   // Every rank has copied its weights out: the mapped checkpoint's pages need not stay resident
   // too (they are read back on demand, e.g. GGUF tokenizer metadata).
-  if (with_weights) d->weights->release_pages();
+  if (with_weights) {
+    d->weights->release_pages();
+    d->after_weights = read_process_memory();
+    logger().info("weights loaded: resident memory {} -> {} (+{}; peak {})",
+                  human_bytes(d->before_weights.rss), human_bytes(d->after_weights.rss),
+                  human_bytes(d->after_weights.rss - d->before_weights.rss),
+                  human_bytes(d->after_weights.peak_rss));
+  }
 
   if (options.with_engine) PLEXUS_RETURN_IF_ERROR(start_engine(*d));
 

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "manifest/manifest.h"
 #include "memory/memory_plan.h"
+#include "memory/process_memory.h"
 #include "model_text.h"
 #include "plexus/communicator.h"
 #include "plexus/weight_source.h"
@@ -41,6 +42,10 @@ struct Deployment {
   std::vector<std::unique_ptr<Communicator>> communicators;
   std::vector<std::shared_ptr<Model>> other_ranks;
   std::shared_ptr<QuantScheme> quant;  // null for dense weights
+  // With weights: the process's memory just before the model loads them and just after (every
+  // rank built, the checkpoint's mapped pages released): after.rss - before.rss is what holding
+  // the weights costs.
+  ProcessMemory before_weights, after_weights;
   // With an engine: the tokenizer and chat template, the memory plan, the model the engine
   // drives (rank 0, or all ranks joined) and the engine itself.
   std::unique_ptr<ModelText> text;
