@@ -14,10 +14,13 @@ writer adds.
 - out/quant1b/bf16: the dense model (transformers LlamaForCausalLM, seed SEED, normal std 0.02),
   bf16, with a toy byte-level BPE tokenizer of exactly 32000 tokens;
 - out/quant1b/awq_g128: AWQ 4-bit, group 128, zero_point, version gemm;
-- out/quant1b/gptq_b4_g128: GPTQ 4-bit, group 128, sym false, desc_act false, format gptq (v1).
+- out/quant1b/gptq_b4_g128: GPTQ 4-bit, group 128, sym false, desc_act false, format gptq (v1);
+- out/quant1b/gptq_b4_g128_lm_head: the same, with the lm_head quantized too, as GPTQModel's
+  `lm_head=True` writes it: a `dynamic` rule for "lm_head" (here the layers' own settings, 4-bit
+  g128 asymmetric; GPTQModel's default rule would be 8-bit g32) and lm_head.qweight/... tensors.
 
-Only the decoder's q/k/v/o/gate/up/down projections are quantized; embeddings, norms and the
-(untied) lm_head stay bf16. bos/eos are None, so generation never stops early. Each folder gets
+Only the decoder's q/k/v/o/gate/up/down projections are quantized (and the last variant's
+lm_head); embeddings, norms and the (untied) lm_head otherwise stay bf16. bos/eos are None, so generation never stops early. Each folder gets
 how.json (versions, method, timings, checks). The check: for a few layers the library's own
 dequantization of the saved checkpoint (AWQ: `dequantize_gemm` on the stored tensors; GPTQ: the
 checkpoint loaded by `GPTQModel.load` with the torch kernel, `dequantize_weight()`) must equal
@@ -86,7 +89,10 @@ LINEARS = (
 )
 # Modules whose library dequantisation is compared with the RTN weights.
 CHECK_MODULES = ("model.layers.0.self_attn.q_proj", "model.layers.21.mlp.down_proj")
-VARIANTS = ("bf16", "awq_g128", "gptq_b4_g128")
+VARIANTS = ("bf16", "awq_g128", "gptq_b4_g128", "gptq_b4_g128_lm_head")
+# The rule GPTQModel's lm_head=True reads for the lm_head (module_looper.py adds an 8-bit g32 one
+# when the config has none).
+LM_HEAD_RULE = {"bits": BITS, "group_size": GROUP, "sym": False, "desc_act": False}
 
 
 def make_tokenizer(out_dir):
@@ -119,6 +125,9 @@ def make_dense():
     torch.manual_seed(SEED)
     config = LlamaConfig(**BASE)
     model = LlamaForCausalLM(config).to(torch.bfloat16)
+    # save_pretrained sets this on the shared config; set it here so that a quantized variant made
+    # without the bf16 one (--variant) names its architecture too.
+    config.architectures = [type(model).__name__]
     return config, model
 
 
@@ -137,7 +146,7 @@ def rtn(w):
     return scales, zeros, deq
 
 
-def quant_config(method):
+def quant_config(method, lm_head=False):
     """The library's config object, with the meta fields GPTQModel's writer adds on save."""
     import gptqmodel
     from gptqmodel import AWQConfig, GPTQConfig
@@ -146,7 +155,8 @@ def quant_config(method):
     if method == "awq":
         cfg = AWQConfig(bits=BITS, group_size=GROUP, sym=False)
     else:
-        cfg = GPTQConfig(bits=BITS, group_size=GROUP, sym=False, desc_act=False)
+        extra = dict(lm_head=True, dynamic={"lm_head": dict(LM_HEAD_RULE)}) if lm_head else {}
+        cfg = GPTQConfig(bits=BITS, group_size=GROUP, sym=False, desc_act=False, **extra)
     # As gptqmodel/models/writer.py save_quantized() does before it serialises the config.
     cfg.meta_set_versionable(qc.META_FIELD_QUANTIZER, [f"gptqmodel:{gptqmodel.__version__}"])
     cfg.meta_set(qc.META_FIELD_URI, qc.META_VALUE_URI)
@@ -220,14 +230,14 @@ def pack_linear(method, cfg, name, weight):
     return {kk: v.contiguous() for kk, v in out.items()}, deq.to(torch.float16)
 
 
-def library_dequant(method, out_dir):
-    """{module: f16 [out, in]}: GPTQModel's own dequantisation of CHECK_MODULES as saved."""
+def library_dequant(method, out_dir, modules):
+    """{module: f16 [out, in]}: GPTQModel's own dequantisation of `modules` as saved."""
     res = {}
     if method == "awq":
         from gptqmodel.quantization.awq.utils.packing_utils import dequantize_gemm
 
         with safetensors.safe_open(os.path.join(out_dir, "model.safetensors"), "pt") as f:
-            for m in CHECK_MODULES:
+            for m in modules:
                 qw, qz, sc = (f.get_tensor(m + s) for s in (".qweight", ".qzeros", ".scales"))
                 w = dequantize_gemm(qw, qz, sc, BITS, GROUP)  # [in, out]
                 assert w.dtype == torch.float16
@@ -238,7 +248,7 @@ def library_dequant(method, out_dir):
         model = GPTQModel.load(
             out_dir, device="cpu", backend=BACKEND.GPTQ_TORCH, dtype=torch.float16
         )
-        for m in CHECK_MODULES:
+        for m in modules:
             w = model.model.get_submodule(m).dequantize_weight()  # [in, out]
             assert w.dtype == torch.float16
             res[m] = w.t().contiguous()
@@ -268,7 +278,7 @@ def write_how(out_dir, info):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="out/quant1b")
-    ap.add_argument("--variant", action="append", choices=VARIANTS, help="default: all three")
+    ap.add_argument("--variant", action="append", choices=VARIANTS, help="default: all")
     args = ap.parse_args()
     variants = args.variant or list(VARIANTS)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -309,14 +319,17 @@ def main():
             write_how(out_dir, info)
             continue
         method = "awq" if name.startswith("awq") else "gptq"
-        cfg = quant_config(method)
+        lm_head = name.endswith("_lm_head")
+        cfg = quant_config(method, lm_head)
+        check_modules = CHECK_MODULES + (("lm_head",) if lm_head else ())
         tensors, rtn_deq = {}, {}
         for key, value in state.items():
             module = key[: -len(".weight")]
-            if key.endswith(".weight") and module.split(".", 3)[-1] in LINEARS:
+            quantize = module.split(".", 3)[-1] in LINEARS or (lm_head and module == "lm_head")
+            if key.endswith(".weight") and quantize:
                 packed, deq = pack_linear(method, cfg, module, value)
                 tensors.update(packed)
-                if module in CHECK_MODULES:
+                if module in check_modules:
                     rtn_deq[module] = deq
             else:
                 tensors[key] = value.contiguous()
@@ -331,9 +344,9 @@ def main():
         qconfig.save_pretrained(out_dir)
         cfg.save_pretrained(out_dir)  # quantize_config.json, as GPTQModel writes it too
         t_save = time.time() - t1 - t_pack
-        lib = library_dequant(method, out_dir)
+        lib = library_dequant(method, out_dir, check_modules)
         diffs = {}
-        for m in CHECK_MODULES:
+        for m in check_modules:
             d = float((lib[m].float() - rtn_deq[m].float()).abs().max())
             diffs[m] = d
             print(f"{name} {m}: max |library dequant - RTN| (f16) = {d:g}", file=sys.stderr)
@@ -353,7 +366,7 @@ def main():
             method=f"RTN min/max asymmetric per group of {GROUP} (scales rounded to f16, "
             "zeros round(-min/scale)), packed by GPTQModel: " + packer,
             quantize_args={"bits": BITS, "group_size": GROUP, "sym": False, "desc_act": False},
-            quantized_modules=list(LINEARS),
+            quantized_modules=list(LINEARS) + (["lm_head"] if lm_head else []),
             dequant_check=check,
             dequant_max_abs_diff=diffs,
             seconds_pack=round(t_pack, 1),
