@@ -1,5 +1,7 @@
 #include "deployment.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -217,6 +219,9 @@ Result<std::unique_ptr<Deployment>> load_deployment(Manifest manifest, const Arg
   // too (they are read back on demand, e.g. GGUF tokenizer metadata).
   if (with_weights) {
     d->weights->release_pages();
+#if defined(__GLIBC__)
+    malloc_trim(0);  // buffers the load freed (e.g. AWQ's repacking) go back to the system
+#endif
     d->after_weights = read_process_memory();
     logger().info("weights loaded: resident memory {} -> {} (+{}; peak {})",
                   human_bytes(d->before_weights.rss), human_bytes(d->after_weights.rss),
