@@ -26,8 +26,13 @@ dequantization of the saved checkpoint (AWQ: `dequantize_gemm` on the stored ten
 checkpoint loaded by `GPTQModel.load` with the torch kernel, `dequantize_weight()`) must equal
 the RTN weights in f16.
 
-Usage: .venv-quant/bin/python bench/quant/make_1b_checkpoints.py [--out out/quant1b]
-       [--variant bf16|awq_g128|gptq_b4_g128 ...]
+With `--shape 3b` (out/quant3b by default) the same recipe makes a ~2.8B Llama (hidden 3072,
+intermediate 8192, 26 layers, 24 heads / 8 KV heads, vocab 32000): a model whose bf16 lm_head
+is a smaller share of the whole, for the memory comparison. Its weights are initialised in bf16
+directly (an f32 model of that size and its bf16 copy would need ~17 GB here).
+
+Usage: .venv-quant/bin/python bench/quant/make_1b_checkpoints.py [--shape 1b|3b] [--out DIR]
+       [--variant bf16|awq_g128|gptq_b4_g128|gptq_b4_g128_lm_head ...]
 """
 
 import argparse
@@ -76,6 +81,17 @@ BASE = dict(
     eos_token_id=None,
     pad_token_id=0,  # GPTQModel.load's tokenizer check wants a pad token; plexus ignores it
 )
+SHAPES = {
+    "1b": BASE,
+    "3b": dict(
+        BASE,
+        hidden_size=3072,
+        intermediate_size=8192,
+        num_hidden_layers=26,
+        num_attention_heads=24,
+        num_key_value_heads=8,
+    ),
+}
 GROUP = 128
 BITS = 4
 LINEARS = (
@@ -120,11 +136,17 @@ def make_tokenizer(out_dir):
     PreTrainedTokenizerFast(tokenizer_object=tok).save_pretrained(out_dir)
 
 
-def make_dense():
+def make_dense(base, init_in_bf16):
     """The dense model's state dict in bf16 (transformers' own init, normal std 0.02)."""
     torch.manual_seed(SEED)
-    config = LlamaConfig(**BASE)
-    model = LlamaForCausalLM(config).to(torch.bfloat16)
+    config = LlamaConfig(**base)
+    if init_in_bf16:
+        default = torch.get_default_dtype()
+        torch.set_default_dtype(torch.bfloat16)
+        model = LlamaForCausalLM(config)
+        torch.set_default_dtype(default)
+    else:
+        model = LlamaForCausalLM(config).to(torch.bfloat16)
     # save_pretrained sets this on the shared config; set it here so that a quantized variant made
     # without the bf16 one (--variant) names its architecture too.
     config.architectures = [type(model).__name__]
@@ -277,14 +299,17 @@ def write_how(out_dir, info):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="out/quant1b")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="1b")
+    ap.add_argument("--out", help="default: out/quant<shape>")
     ap.add_argument("--variant", action="append", choices=VARIANTS, help="default: all")
     args = ap.parse_args()
     variants = args.variant or list(VARIANTS)
+    args.out = args.out or f"out/quant{args.shape}"
+    base = SHAPES[args.shape]
     torch.set_num_threads(os.cpu_count() or 1)
     made_by = "bench/quant/make_1b_checkpoints.py"
     t0 = time.time()
-    config, model = make_dense()
+    config, model = make_dense(base, init_in_bf16=args.shape != "1b")
     state = {k: v.detach() for k, v in model.state_dict().items()}
     tok_dir = os.path.join(args.out, "tokenizer")
     shutil.rmtree(tok_dir, ignore_errors=True)
@@ -296,7 +321,8 @@ def main():
         "made_by": made_by,
         "versions": versions(),
         "seed": SEED,
-        "base": BASE,
+        "shape": args.shape,
+        "base": base,
         "parameters": n_params,
         "dense": "transformers LlamaForCausalLM(config) init (normal std 0.02, norms 1), bf16",
         "tokenizer": "byte-level BPE, 256 bytes + merges trained on seeded pseudo-words, "

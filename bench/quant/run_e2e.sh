@@ -15,7 +15,8 @@
 #   MODELS   (default out/quant1b: bf16/, awq_g128/, gptq_b4_g128/, gptq_b4_g128_lm_head/)
 #   DTYPE    (default bf16): model.dtype of every variant, so the dense parts (all of bf16; the
 #            embeddings and lm_head of AWQ/GPTQ) stay bf16 in memory; "auto" is f32 on the CPU
-#   SUMMARIZE_ONLY=1 rewrites E2E_RESULTS.md from the files of the last run
+#   MD       (default bench/quant/E2E_RESULTS.md): where the summary goes
+#   SUMMARIZE_ONLY=1 rewrites $MD from the files of the last run
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PLEXUS=${PLEXUS:-build/bin/plexus}
@@ -28,7 +29,7 @@ MODELS=${MODELS:-out/quant1b}
 DTYPE=${DTYPE:-bf16}
 VARIANTS=${VARIANTS:-"bf16 awq_g128 gptq_b4_g128 gptq_b4_g128_lm_head awq_g128+int8 gptq_b4_g128+int8 gptq_b4_g128_lm_head+int8"}
 OUT=$MODELS/results
-MD=bench/quant/E2E_RESULTS.md
+MD=${MD:-bench/quant/E2E_RESULTS.md}
 mkdir -p "$OUT"
 [[ -x "$PLEXUS" ]] || { echo "$PLEXUS is missing: PLEXUS_BUILD_TYPE=Release scripts/build" >&2; exit 1; }
 for v in $VARIANTS; do
@@ -115,9 +116,13 @@ head = ("| variant | checkpoint (GiB) | weights held (GiB) | vs bf16 | resident 
         "of which file pages | peak (GiB) |" + "".join(
             f" decode tok/s @{c} | vs bf16, median (range) @{c} |" for c in conc))
 sep = "|---" * (7 + 2 * len(conc)) + "|"
-how = json.load(open(f"{models}/awq_g128/how.json"))
-vers = how["versions"]
-print(f"""# End-to-end decode: ~1.1B Llama, dense bf16 vs AWQ vs GPTQ, f32 or int8 activations (CPU)
+how = json.load(open(f"{models}/{variants[-1].removesuffix('+int8')}/how.json"))
+vers, b = how["versions"], how["base"]
+shape = (f"{how['parameters'] / 1e9:.2f}B parameters: hidden {b['hidden_size']}, intermediate "
+         f"{b['intermediate_size']}, {b['num_hidden_layers']} layers, "
+         f"{b['num_attention_heads']} heads, {b['num_key_value_heads']} KV heads,\nvocab "
+         f"{b['vocab_size']}, untied lm_head")
+print(f"""# End-to-end decode: {how['parameters'] / 1e9:.1f}B Llama, dense bf16 vs AWQ vs GPTQ, f32 or int8 activations (CPU)
 
 Command: `bench/quant/run_e2e.sh` (THREADS={threads}, REPEATS={repeats}, INPUT_LEN={in_len},
 OUTPUT_LEN={out_len}, DTYPE={dtype}), which runs `plexus bench --num-prompts C --concurrency C
@@ -127,9 +132,8 @@ per variant, concurrency and repeat, variants in turn within each repeat. Date: 
 Machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}; plexus git GIT_REV.
 Load average before / after: LOAD_BEFORE / LOAD_AFTER (1.0 = one core busy with other work).
 
-Model: TinyLlama-1.1B shape (hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads,
-vocab 32000, untied lm_head), random weights (normal std 0.02, seed {how['seed']}), made by
-`bench/quant/make_1b_checkpoints.py`: AWQ/GPTQ are round-to-nearest min/max asymmetric per group
+Model: a Llama of {shape} (`--shape {how.get('shape', '1b')}`), random weights (normal
+std 0.02, seed {how['seed']}), made by `bench/quant/make_1b_checkpoints.py`: AWQ/GPTQ are round-to-nearest min/max asymmetric per group
 of 128 from the dense weights, packed by GPTQModel {vers['gptqmodel']}'s own `pack_module`
 (AWQ: GEMM layout, zero_point; GPTQ: v1, sym false, desc_act false). The decoder's
 q/k/v/o/gate/up/down are quantized; the "4-bit lm_head" checkpoint also has its lm_head packed
