@@ -23,7 +23,9 @@
 //   tensor's own dense dtype, copied as is). Quantised GGUF tensors are dequantised
 //   (F32/F16/BF16/Q4_0/Q4_1/Q8_0). A ShardSpec {dim, rank, world} keeps the rank-th of `world`
 //   equal contiguous parts of dimension `dim` (0 = rows, 1 = columns); InvalidArgument when the
-//   dimension is not divisible by `world`.
+//   dimension is not divisible by `world`. Once it has copied a tensor, `load` drops the
+//   mapping's resident pages of it (they stay in the page cache; a later read faults them back),
+//   so a checkpoint is not held twice while it loads.
 // - Loading draws a progress bar on stderr when stderr is a terminal, and nothing otherwise.
 // - Pointers in RawTensor point into the mapping and stay valid while the WeightSource lives.
 // Thread safety: after open, every method may be called from several threads at once.

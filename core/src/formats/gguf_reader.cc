@@ -523,4 +523,8 @@ void GgufFile::release_pages() const {
   if (file_) file_->release_pages();
 }
 
+void GgufFile::release_pages(const std::byte* p, std::size_t n) const {
+  if (file_) file_->release_pages(p, n);
+}
+
 }  // namespace plexus::formats

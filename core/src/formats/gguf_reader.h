@@ -98,8 +98,10 @@ class GgufFile {
   std::uint32_t version() const { return version_; }
   std::uint64_t alignment() const { return alignment_; }
   std::uint64_t data_offset() const { return data_offset_; }
-  // MappedFile::release_pages() of the file (nothing for parsed caller bytes).
+  // MappedFile::release_pages() of the file, or of the pages inside [p, p + n) (nothing for
+  // parsed caller bytes).
   void release_pages() const;
+  void release_pages(const std::byte* p, std::size_t n) const;
 
   // Keys in file order.
   const std::vector<std::string_view>& keys() const { return key_order_; }

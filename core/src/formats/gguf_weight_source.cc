@@ -141,6 +141,7 @@ class GgufWeightSource final : public WeightSource {
       PLEXUS_ASSIGN_OR_RETURN(t.row_map, rope_unpermute_rows(e->shape[0], e->rope_heads));
     }
     PLEXUS_ASSIGN_OR_RETURN(OwnedTensor out, load_stored(t, compute_dtype, shard));
+    gguf_->release_pages(e->gguf->data, e->gguf->nbytes);  // copied: no need to keep it
     progress_->tensor_loaded(e->hf_name, e->gguf->nbytes);
     return out;
   }

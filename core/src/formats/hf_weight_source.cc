@@ -96,6 +96,7 @@ class HfWeightSource final : public WeightSource {
     t.shape = e->tensor->shape;
     t.dense = e->tensor->dtype;
     PLEXUS_ASSIGN_OR_RETURN(OwnedTensor out, load_stored(t, compute_dtype, shard));
+    e->file->release_pages(e->tensor->data, e->tensor->nbytes);  // copied: no need to keep it
     progress_->tensor_loaded(e->tensor->name, e->tensor->nbytes);
     return out;
   }

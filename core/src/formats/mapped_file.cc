@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace plexus::formats {
@@ -47,6 +49,17 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
 
 void MappedFile::release_pages() const {
   if (data_ != nullptr) ::madvise(const_cast<std::byte*>(data_), size_, MADV_DONTNEED);
+}
+
+void MappedFile::release_pages(const std::byte* p, std::size_t n) const {
+  if (data_ == nullptr || p == nullptr) return;
+  const auto lo =
+      std::max(reinterpret_cast<std::uintptr_t>(p), reinterpret_cast<std::uintptr_t>(data_));
+  const auto hi = std::min(reinterpret_cast<std::uintptr_t>(p) + n,
+                           reinterpret_cast<std::uintptr_t>(data_) + size_);
+  const auto page = std::uintptr_t(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t begin = (lo + page - 1) / page * page, end = hi / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

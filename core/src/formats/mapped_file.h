@@ -30,6 +30,10 @@ class MappedFile {
   // a later read faults them back in from the page cache or the file. For after a load that
   // copied what it needs, so the copy and the mapping do not both count as resident.
   void release_pages() const;
+  // The same for the whole pages inside [p, p + n), clamped to the mapping (bytes outside it
+  // are ignored, so caller-owned memory is never touched): for a tensor just copied out, so a
+  // large checkpoint's load does not hold it twice.
+  void release_pages(const std::byte* p, std::size_t n) const;
 
  private:
   MappedFile(std::string path, const std::byte* data, std::size_t size)

@@ -171,4 +171,8 @@ void SafetensorsFile::release_pages() const {
   if (file_) file_->release_pages();
 }
 
+void SafetensorsFile::release_pages(const std::byte* p, std::size_t n) const {
+  if (file_) file_->release_pages(p, n);
+}
+
 }  // namespace plexus::formats

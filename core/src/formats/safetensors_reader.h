@@ -49,8 +49,10 @@ class SafetensorsFile {
   const SafetensorsTensor* find(std::string_view name) const;
   // The optional "__metadata__" string map.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
-  // MappedFile::release_pages() of the file (nothing for parsed caller bytes).
+  // MappedFile::release_pages() of the file, or of the pages inside [p, p + n) (nothing for
+  // parsed caller bytes).
   void release_pages() const;
+  void release_pages(const std::byte* p, std::size_t n) const;
 
  private:
   SafetensorsFile() = default;
