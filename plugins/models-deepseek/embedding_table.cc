@@ -1,7 +1,9 @@
 #include "embedding_table.h"
 
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "kernels/cpu/embedding.h"
 
@@ -34,8 +36,7 @@ Result<EmbeddingTable> EmbeddingTable::load(const WeightSource& weights, const s
     return Status::invalid_argument(name + " is [" + got + "] (" + raw.info.type_name +
                                     "), expected [" + std::to_string(vocab) + ", " +
                                     std::to_string(hidden) +
-                                    "]: does config.json belong to "
-                                    "these weights?");
+                                    "]: does config.json belong to these weights?");
   }
   if (readable_in_place(raw, dense_dtype, device)) {
     t.data_ = raw.data;
