@@ -153,8 +153,7 @@ int command_bench(const std::vector<std::string>& argv) {
   // loaded (the checkpoint's mapped pages released), so it counts what the weights really hold,
   // e.g. none of an embedding table read in place.
   const ProcessMemory now = read_process_memory();
-  const std::int64_t kv =
-      std::int64_t(d.plan.num_blocks) * d.plan_input.block_size * d.plan_input.kv_bytes_per_token;
+  const std::int64_t kv = d.plan.kv_tokens * d.plan_input.kv_bytes_per_token;
   const std::int64_t weights = d.after_weights.rss - d.before_weights.rss;
   result["memory"] = boost::json::object{
       {"rss_bytes", now.rss},           {"rss_anon_bytes", now.anon}, {"rss_file_bytes", now.file},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/process_memory.h"
 #include "test_writers.h"
 
 namespace plexus {
@@ -54,16 +55,7 @@ TEST(OpenWeightSource, ExplainsWhatItCannotOpen) {
 }
 
 // RssFile of this process, in KiB (file-backed resident pages, which the mapping's are).
-std::int64_t rss_file_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  std::int64_t value = -1;
-  while (status >> key) {
-    if (key == "RssFile:" && status >> value) return value;
-    status.ignore(1 << 10, '\n');
-  }
-  return -1;
-}
+std::int64_t rss_file_kib() { return read_process_memory().file / 1024; }
 
 TEST(OpenWeightSource, ReleasePagesDropsTheMappingFromTheResidentSetAndKeepsTheData) {
   TempDir dir("release");
